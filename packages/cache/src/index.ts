@@ -1,0 +1,2 @@
+// Public surface of @lab/cache; filled in by its issue.
+export {};

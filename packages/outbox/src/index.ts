@@ -1,0 +1,2 @@
+// Public surface of @lab/outbox; filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of @lab/ratelimit; filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of @lab/resilience; filled in by its issue.
+export {};

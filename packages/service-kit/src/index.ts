@@ -1,0 +1,2 @@
+// Public surface of @lab/service-kit; filled in by its issue.
+export {};

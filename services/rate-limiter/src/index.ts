@@ -1,0 +1,2 @@
+// Public surface of @lab/rate-limiter; filled in by its issue.
+export {};

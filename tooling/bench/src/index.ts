@@ -1,0 +1,2 @@
+// Public surface of @lab/bench; filled in by its issue.
+export {};
