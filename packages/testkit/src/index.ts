@@ -1,2 +1,14 @@
-// Public surface of @lab/testkit; filled in by its issue.
-export {};
+// @lab/testkit: real Postgres, Redis, Kafka and Toxiproxy for tests, isolated per test file.
+export { testDependencies } from './dependencies.ts';
+export {
+  chooseDependencySource,
+  type DependencySource,
+  type DependencyUrls,
+  START_LOCAL_STACK_HINT,
+} from './dependency-source.ts';
+export { createTestKafka, type TestKafka } from './kafka.ts';
+export { createTestDatabase, databaseUrlFor, type TestDatabase } from './postgres.ts';
+export { createTestRedis, type TestRedis } from './redis.ts';
+export { createFaultProxy, type FaultProxy, hostPortOf, type ToxicType, throughProxy } from './toxiproxy.ts';
+export { uniqueName } from './unique-name.ts';
+export { waitUntil } from './wait-until.ts';

@@ -1,0 +1,13 @@
+// Polls a condition until it holds or a bound passes. Tests use it instead of fixed sleeps,
+// so they are as fast as the system allows and still fail (with a message) when it never holds.
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  { timeoutMs = 10_000, intervalMs = 25, message = 'condition' } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`waitUntil: ${message} did not hold within ${timeoutMs} ms`);
+}
