@@ -7,6 +7,7 @@ export {
   START_LOCAL_STACK_HINT,
 } from './dependency-source.ts';
 export { createTestKafka, type TestKafka } from './kafka.ts';
+export { createKafkaFaultProxy, type KafkaFaultProxy } from './kafka-fault-proxy.ts';
 export { createTestDatabase, databaseUrlFor, type TestDatabase } from './postgres.ts';
 export { createTestRedis, type TestRedis } from './redis.ts';
 export { createFaultProxy, type FaultProxy, hostPortOf, type ToxicType, throughProxy } from './toxiproxy.ts';
