@@ -1,2 +1,89 @@
-// Public surface of @lab/service-kit; filled in by its issue.
-export {};
+// @lab/service-kit: one call wires a service (config, logging, HTTP app, problem+json errors,
+// auth, idempotency, health, graceful shutdown, metrics, tracing, Postgres/Redis/Kafka clients).
+// Each piece is also exported on its own for reuse and tests. See README.md.
+
+export {
+  type AuthClaims,
+  AuthError,
+  authOf,
+  bearerToken,
+  requireAuth,
+  type SignTokenOptions,
+  signDevToken,
+  TIERS,
+  type Tier,
+  verifyToken,
+} from './auth/jwt.ts';
+export {
+  type Admin,
+  createIdempotentProducer,
+  createKafkaClient,
+  ensureTopics,
+  type Kafka,
+  type KafkaClientOptions,
+  kafkaCheck,
+  type Producer,
+  type TopicSpec,
+} from './clients/kafka.ts';
+export {
+  loadMigrations,
+  type Migration,
+  MigrationError,
+  type MigrationResult,
+  runMigrations,
+} from './clients/migrations.ts';
+export { createPgPool, type PgPool, type PostgresOptions, postgresCheck } from './clients/postgres.ts';
+export { createRedisClient, type Redis, redisCheck } from './clients/redis.ts';
+export { type BaseConfig, baseConfigSchema, ConfigError, DEV_JWT_SECRET, loadConfig, z } from './config.ts';
+export {
+  type CheckResult,
+  createHealth,
+  type Health,
+  type ReadinessCheck,
+  type ReadinessReport,
+  TimeoutError,
+  withTimeout,
+} from './health/health.ts';
+export { createHttpApp, type HttpAppOptions } from './http/app.ts';
+export { requestLogger } from './http/observe.ts';
+export {
+  HttpError,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  type ProblemInit,
+  problem,
+  sendProblem,
+  toProblem,
+} from './http/problem.ts';
+export { isValidRequestId, resolveRequestId } from './http/request-id.ts';
+export { routeTemplateOf } from './http/route-template.ts';
+export {
+  IDEMPOTENCY_KEY_HEADER,
+  type IdempotencyOptions,
+  idempotency,
+  REPLAYED_HEADER,
+} from './idempotency/middleware.ts';
+export { canonicalJson, requestHash } from './idempotency/request-hash.ts';
+export {
+  ensureIdempotencySchema,
+  IDEMPOTENCY_TABLE,
+  purgeExpiredIdempotencyKeys,
+} from './idempotency/schema.ts';
+export { createLogger, type Logger, type LoggerOptions, traceFields } from './logger.ts';
+export { counter, createRegistry, gauge, histogram, Registry } from './metrics.ts';
+export {
+  createService,
+  type Service,
+  type ServiceDeps,
+  type ServiceOptions,
+  type Worker,
+} from './service.ts';
+export {
+  closeServer,
+  gracefulShutdown,
+  type ShutdownOutcome,
+  type ShutdownPlan,
+  type ShutdownStep,
+} from './shutdown.ts';
+export { extractTraceContext, injectTraceHeaders } from './tracing/kafka-context.ts';
+export { startTracing, type Tracing, type TracingOptions } from './tracing/tracing.ts';

@@ -1,0 +1,66 @@
+// The express 5 app every service starts from. Order matters and is the point of this file:
+//   observe (request id, access log, histogram) -> health + metrics (public, no body parsing)
+//   -> JSON body parser with a size limit -> the service's routes -> 404 -> problem+json errors.
+// express 5 forwards rejected promises from async handlers to the error handler, so handlers
+// just throw (HttpError for client errors; anything else becomes a generic 500).
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Health } from '../health/health.ts';
+import type { Logger } from '../logger.ts';
+import type { Registry } from '../metrics.ts';
+import { observeRequests, requestLogger } from './observe.ts';
+import { sendProblem, toProblem, writeProblem } from './problem.ts';
+
+export type HttpAppOptions = {
+  logger: Logger;
+  registry: Registry;
+  health?: Health;
+  /** express/body-parser size, e.g. '100kb'. */
+  bodyLimit?: string;
+  /** Mounts the service's routers. Runs after body parsing and before the 404 handler. */
+  routes?: (app: Express) => void;
+};
+
+export function createHttpApp({
+  logger,
+  registry,
+  health,
+  bodyLimit = '100kb',
+  routes,
+}: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(observeRequests({ logger, registry }));
+
+  if (health) {
+    app.get('/health/live', health.liveHandler);
+    app.get('/health/ready', health.readyHandler);
+  }
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+
+  app.use(express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }));
+  routes?.(app);
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}
+
+const notFound: RequestHandler = (_req, res) => {
+  sendProblem(res, { status: 404, code: 'NOT_FOUND', detail: 'No route matches this method and path.' });
+};
+
+const errorHandler: ErrorRequestHandler = (error, _req, res, next) => {
+  const body = toProblem(error);
+  const log = requestLogger(res);
+  // The full error (with stack) goes to the log only; the client gets the sanitised problem.
+  if (body.status >= 500) log.error({ err: error }, 'request failed');
+  else log.debug({ code: body.code }, 'request rejected');
+  if (res.headersSent) {
+    // Too late for a problem body: let express end the socket so the client sees a failure.
+    next(error);
+    return;
+  }
+  writeProblem(res, body);
+};

@@ -1,0 +1,71 @@
+// Per-request plumbing that runs first: request id, route-template tracking, one access-log
+// line and one histogram sample per request (RED: rate and errors come from the same
+// histogram's _count by status_code, duration from its buckets).
+import type { RequestHandler, Response } from 'express';
+import { type Logger, traceFields } from '../logger.ts';
+import { histogram, type Registry } from '../metrics.ts';
+import { resolveRequestId } from './request-id.ts';
+import { routeTemplateOf, trackRouteTemplate } from './route-template.ts';
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+// Seconds; dense below 100 ms where healthy API calls land, sparse up to 10 s for timeouts.
+const DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The request-scoped logger (carries `requestId`); falls back to a root logger outside requests. */
+export function requestLogger(res: Response): Logger {
+  return res.locals.log as Logger;
+}
+
+export function observeRequests({
+  logger,
+  registry,
+}: {
+  logger: Logger;
+  registry: Registry;
+}): RequestHandler {
+  const duration = histogram(registry, {
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: DURATION_BUCKETS,
+  });
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const requestId = resolveRequestId(req.headers['x-request-id']);
+    res.locals.requestId = requestId;
+    res.locals.log = logger.child({ requestId });
+    res.setHeader('X-Request-Id', requestId);
+    trackRouteTemplate(req);
+    // Captured now: 'finish' may fire outside the request's trace context.
+    const trace = traceFields();
+
+    let recorded = false;
+    const record = () => {
+      if (recorded) return;
+      recorded = true;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeTemplateOf(req);
+      // A client that hangs up before the response is done gets 499 (nginx's convention), so
+      // aborted work is visible and not counted as a success.
+      const status = res.writableFinished ? res.statusCode : 499;
+      const method = KNOWN_METHODS.has(req.method) ? req.method : 'OTHER';
+      duration.observe({ method, route, status_code: String(status) }, seconds);
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      (res.locals.log as Logger)[level](
+        {
+          ...trace,
+          method: req.method,
+          route,
+          path: req.path,
+          status_code: status,
+          duration_ms: Math.round(seconds * 1e4) / 10,
+        },
+        'request completed',
+      );
+    };
+    res.once('finish', record);
+    res.once('close', record);
+    next();
+  };
+}

@@ -1,0 +1,28 @@
+// X-Request-Id: accepted from the caller when it looks like an id, otherwise generated, and
+// echoed on the response. Bounded and charset-checked because it lands in logs and problem
+// bodies: an unchecked header would let a client inject log lines or megabytes of text.
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const MAX_LENGTH = 128;
+const SAFE = /^[A-Za-z0-9._:-]+$/;
+
+export function isValidRequestId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_LENGTH && SAFE.test(value);
+}
+
+/** The caller's id when valid, else a fresh UUID. */
+export function resolveRequestId(header: string | string[] | undefined): string {
+  const candidate = Array.isArray(header) ? header[0] : header;
+  return isValidRequestId(candidate) ? candidate : randomUUID();
+}
+
+export function requestIdMiddleware(): RequestHandler {
+  return (req, res, next) => {
+    const id = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
+    res.locals.requestId = id;
+    res.setHeader('X-Request-Id', id);
+    next();
+  };
+}

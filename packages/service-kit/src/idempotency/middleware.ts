@@ -1,0 +1,192 @@
+// Idempotency-Key for creating POSTs (the Stripe model): the first request with a key runs and
+// its response is stored; a repeat gets that stored response verbatim (plus `Idempotent-Replayed:
+// true`); the same key with a different request is 422; a repeat while the first still runs is 409.
+//
+// Claiming a key is ONE statement, INSERT ... ON CONFLICT DO UPDATE ... WHERE, so concurrent
+// duplicates race inside Postgres and exactly one wins. The UPDATE branch lets a request take
+// over a record that is expired (past 24 h) or abandoned (in flight past its lease, e.g. the
+// process crashed mid-request); otherwise the loser reads the row and answers 409/422/replay.
+//
+// The response is stored BEFORE it is sent (res.end is deferred until the row is written), so a
+// client that retries right after receiving the response gets the replay, never a spurious 409.
+// 5xx responses delete the record: the failure may be transient, and the retry should run.
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type pg from 'pg';
+import type { AuthClaims } from '../auth/jwt.ts';
+import { requestLogger } from '../http/observe.ts';
+import { HttpError } from '../http/problem.ts';
+import { requestHash } from './request-hash.ts';
+import { IDEMPOTENCY_TABLE } from './schema.ts';
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/; // printable ASCII, as Stripe allows; bounded length
+
+export type IdempotencyOptions = {
+  pool: pg.Pool;
+  /** How long a completed response is replayed; default 24 h. */
+  ttlMs?: number;
+  /** How long an in-flight claim holds before a retry may take it over; default 60 s. Must exceed the slowest handler. */
+  inFlightLeaseMs?: number;
+  /** Reject requests without the header (400) instead of running them unprotected; default false. */
+  required?: boolean;
+  /** Key namespace per caller; default `tenant:sub` from requireAuth, else `anonymous`. */
+  scope?: (req: Request, res: Response) => string;
+  /** Response headers stored and replayed besides the body; default content-type and location. */
+  replayHeaders?: string[];
+};
+
+type StoredRow = {
+  request_hash: string;
+  state: 'in_flight' | 'completed';
+  response_status: number | null;
+  response_headers: Record<string, string> | null;
+  response_body: Buffer | null;
+};
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+// Responses larger than this are not worth storing; the key is released instead.
+const MAX_STORED_BYTES = 1024 * 1024;
+
+export function idempotency(options: IdempotencyOptions): RequestHandler {
+  const { pool, ttlMs = DAY_MS, inFlightLeaseMs = 60_000, required = false } = options;
+  const scopeOf = options.scope ?? defaultScope;
+  const replayHeaders = (options.replayHeaders ?? ['content-type', 'location']).map((h) => h.toLowerCase());
+
+  return async (req, res, next) => {
+    const key = req.headers[IDEMPOTENCY_KEY_HEADER];
+    if (key === undefined) {
+      if (required)
+        throw new HttpError(
+          400,
+          'IDEMPOTENCY_KEY_REQUIRED',
+          'This endpoint requires an Idempotency-Key header.',
+        );
+      next();
+      return;
+    }
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+      throw new HttpError(
+        400,
+        'IDEMPOTENCY_KEY_INVALID',
+        'Idempotency-Key must be 1-255 printable ASCII characters.',
+      );
+    }
+    const scope = scopeOf(req, res);
+    const hash = requestHash(req.method, req.originalUrl, req.body);
+    const owner = randomUUID();
+
+    const claimed = await pool.query(
+      `INSERT INTO ${IDEMPOTENCY_TABLE} AS r (scope, key, request_hash, state, owner, locked_until, expires_at)
+       VALUES ($1, $2, $3, 'in_flight', $4, now() + make_interval(secs => $5 / 1000.0), now() + make_interval(secs => $6 / 1000.0))
+       ON CONFLICT (scope, key) DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, state = 'in_flight', owner = EXCLUDED.owner,
+             locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at,
+             response_status = NULL, response_headers = NULL, response_body = NULL, created_at = now()
+         WHERE r.expires_at < now()
+            OR (r.state = 'in_flight' AND r.locked_until < now() AND r.request_hash = EXCLUDED.request_hash)
+       RETURNING 1`,
+      [scope, key, hash, owner, inFlightLeaseMs, ttlMs],
+    );
+
+    if (claimed.rowCount === 1) {
+      captureResponse(res, async (status, headers, body) => {
+        if (status >= 500 || body.length > MAX_STORED_BYTES) {
+          await pool.query(`DELETE FROM ${IDEMPOTENCY_TABLE} WHERE scope = $1 AND key = $2 AND owner = $3`, [
+            scope,
+            key,
+            owner,
+          ]);
+          return;
+        }
+        const stored = Object.fromEntries(
+          replayHeaders.flatMap((name) => {
+            const value = headers[name];
+            return value === undefined ? [] : [[name, String(value)]];
+          }),
+        );
+        await pool.query(
+          `UPDATE ${IDEMPOTENCY_TABLE}
+             SET state = 'completed', response_status = $4, response_headers = $5, response_body = $6
+           WHERE scope = $1 AND key = $2 AND owner = $3`,
+          [scope, key, owner, status, JSON.stringify(stored), body],
+        );
+      });
+      next();
+      return;
+    }
+
+    const { rows } = await pool.query<StoredRow>(
+      `SELECT request_hash, state, response_status, response_headers, response_body
+         FROM ${IDEMPOTENCY_TABLE} WHERE scope = $1 AND key = $2`,
+      [scope, key],
+    );
+    const row = rows[0];
+    // The row vanished between the two statements (its request failed with a 5xx and released
+    // it). Rare; the client retrying is the simple, correct answer.
+    if (!row || row.state === 'in_flight') {
+      if (row && row.request_hash !== hash) throw reused();
+      res.setHeader('Retry-After', '1');
+      throw new HttpError(
+        409,
+        'IDEMPOTENCY_KEY_IN_FLIGHT',
+        'A request with this Idempotency-Key is still being processed.',
+      );
+    }
+    if (row.request_hash !== hash) throw reused();
+    for (const [name, value] of Object.entries(row.response_headers ?? {})) res.setHeader(name, value);
+    res.setHeader(REPLAYED_HEADER, 'true');
+    res.status(row.response_status ?? 200).end(row.response_body ?? Buffer.alloc(0));
+  };
+}
+
+function reused(): HttpError {
+  return new HttpError(
+    422,
+    'IDEMPOTENCY_KEY_REUSED',
+    'This Idempotency-Key was already used with a different request.',
+  );
+}
+
+function defaultScope(_req: Request, res: Response): string {
+  const auth = res.locals.auth as AuthClaims | undefined;
+  return auth ? `${auth.tenant}:${auth.sub}` : 'anonymous';
+}
+
+type Persist = (status: number, headers: Record<string, unknown>, body: Buffer) => Promise<void>;
+
+/**
+ * Buffers what the handler writes and runs `persist` before the final `res.end` goes out.
+ * If persisting fails the response is still sent (the client's request did succeed); the
+ * record then stays in flight until its lease ends, after which a retry may run again.
+ */
+function captureResponse(res: Response, persist: Persist): void {
+  const chunks: Buffer[] = [];
+  const toBuffer = (chunk: unknown, encoding?: unknown): Buffer | undefined => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return undefined;
+    if (Buffer.isBuffer(chunk)) return chunk;
+    if (chunk instanceof Uint8Array) return Buffer.from(chunk);
+    return Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  };
+  const originalWrite = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const originalEnd = res.end.bind(res) as (...args: unknown[]) => Response;
+  let ending = false;
+
+  res.write = ((...args: unknown[]) => {
+    const buffer = toBuffer(args[0], args[1]);
+    if (buffer) chunks.push(buffer);
+    return originalWrite(...args);
+  }) as Response['write'];
+
+  res.end = ((...args: unknown[]) => {
+    if (ending) return originalEnd(...args);
+    ending = true;
+    const buffer = toBuffer(args[0], args[1]);
+    if (buffer) chunks.push(buffer);
+    persist(res.statusCode, res.getHeaders(), Buffer.concat(chunks))
+      .catch((error: unknown) => requestLogger(res)?.error({ err: error }, 'idempotency record not stored'))
+      .finally(() => originalEnd(...args));
+    return res;
+  }) as Response['end'];
+}
