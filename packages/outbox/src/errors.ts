@@ -1,0 +1,18 @@
+// Typed errors of @lab/outbox: callers branch on the stable `code`, never on the message.
+
+export type OutboxErrorCode =
+  | 'OUTBOX_INVALID_EVENT'
+  | 'OUTBOX_NOT_IN_TRANSACTION'
+  | 'OUTBOX_ORDER_FENCE'
+  | 'OUTBOX_RELAY_STATE'
+  | 'OUTBOX_DLQ_TOPIC_MISSING';
+
+export class OutboxError extends Error {
+  readonly code: OutboxErrorCode;
+
+  constructor(code: OutboxErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OutboxError';
+    this.code = code;
+  }
+}

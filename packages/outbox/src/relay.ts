@@ -1,0 +1,176 @@
+// The outbox relay: a loop that moves committed outbox rows to Kafka. One instance per outbox is the
+// leader (advisory lock, see leadership.ts); others stand by and take over when the leader dies.
+// The leader publishes batches until the outbox is empty, then sleeps until a NOTIFY wake-up hint
+// or the poll interval, whichever comes first. While Kafka is down it backs off, exponentially.
+import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
+import client, { type Registry } from 'prom-client';
+import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { deletePublishedEvents } from './cleanup.ts';
+import { OutboxError } from './errors.ts';
+import { createLeadership } from './leadership.ts';
+import { relayMetrics } from './metrics.ts';
+import { createProducerSession } from './producer-session.ts';
+import { KafkaSendError, publishOneBatch } from './relay-batch.ts';
+import { createWakeup } from './wakeup.ts';
+
+export type OutboxRelayOptions = {
+  pool: pg.Pool;
+  /** The relay creates and owns its producer: it must replace it after a failed send (producer-session.ts). */
+  kafka: Kafka;
+  /** Relays with one name share one leader lock; also the `outbox` metric label. Default 'default'. */
+  name?: string;
+  /** Rows per claim and per Kafka request. Default 500: large enough to amortize the round trips. */
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (ms). Default 500. */
+  pollIntervalMs?: number;
+  /** LISTEN for enqueue's NOTIFY to wake at once. Default true. */
+  wakeOnNotify?: boolean;
+  /** How often a standby retries the leader lock (ms). Default 1000: the failover time. */
+  leaderRetryMs?: number;
+  /** Delay between retries while Kafka or Postgres fails. Default 100 ms doubling to 5 s. */
+  backoff?: BackoffOptions;
+  /** Broker wait for acks from all in-sync replicas (ms). Default 10000. */
+  sendTimeoutMs?: number;
+  /** Kafka client retries inside one send before the relay backs off. Default 2. */
+  sendRetries?: number;
+  /** Published rows are deleted after this long (ms). Default 24 h. */
+  retentionMs?: number;
+  /** How often the leader deletes expired rows (ms). Default 60 s. */
+  cleanupIntervalMs?: number;
+  /** How often the leader refreshes backlog and lag gauges (ms). Default 1000. */
+  metricsIntervalMs?: number;
+  registry?: Registry;
+  /** Called with every failure the relay recovers from (logging hook). */
+  onError?: (error: unknown) => void;
+  /** Called after each published batch with its size. */
+  onPublished?: (count: number) => void;
+  /** Called when this instance becomes or stops being the leader. */
+  onLeadership?: (leader: boolean) => void;
+};
+
+export type OutboxRelay = {
+  start(): void;
+  /** Finishes the batch in flight, releases leadership and disconnects the producer. */
+  stop(): Promise<void>;
+  isLeader(): boolean;
+};
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const {
+    pool,
+    kafka,
+    name = 'default',
+    batchSize = 500,
+    pollIntervalMs = 500,
+    wakeOnNotify = true,
+    leaderRetryMs = 1_000,
+    backoff = { initialMs: 100, maxMs: 5_000 },
+    sendTimeoutMs = 10_000,
+    sendRetries = 2,
+    retentionMs = 24 * 60 * 60 * 1_000,
+    cleanupIntervalMs = 60_000,
+    metricsIntervalMs = 1_000,
+    registry = client.register,
+    onError = () => {},
+    onPublished = () => {},
+    onLeadership = () => {},
+  } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new OutboxError('OUTBOX_RELAY_STATE', 'batchSize must be a positive integer');
+  }
+  const metrics = relayMetrics(registry);
+  const wakeup = createWakeup();
+  const leadership = createLeadership({
+    pool,
+    name,
+    listen: wakeOnNotify,
+    onNotify: () => wakeup.wake(),
+    onLost: (error) => {
+      onError(error);
+      onLeadership(false);
+    },
+  });
+  let stopping: AbortController | undefined;
+  let running: Promise<void> | undefined;
+  const producer = createProducerSession(kafka, { retries: sendRetries });
+  let lastCleanup = 0;
+  let lastMetrics = 0;
+
+  async function housekeeping(now: number): Promise<void> {
+    if (now - lastCleanup >= cleanupIntervalMs) {
+      lastCleanup = now;
+      await deletePublishedEvents(pool, { olderThanMs: retentionMs });
+    }
+    if (now - lastMetrics >= metricsIntervalMs) {
+      lastMetrics = now;
+      const { rows } = await pool.query<{ backlog: number; lag: number | null }>(
+        `SELECT count(*)::int AS backlog, extract(epoch FROM now() - min(created_at))::float8 AS lag
+         FROM outbox WHERE published_at IS NULL`,
+      );
+      metrics.backlog.set({ outbox: name }, rows[0]?.backlog ?? 0);
+      metrics.lagSeconds.set({ outbox: name }, Math.max(0, rows[0]?.lag ?? 0));
+    }
+  }
+
+  async function becomeLeader(signal: AbortSignal): Promise<boolean> {
+    if (leadership.isLeader()) return true;
+    const acquired = await leadership.tryAcquire().catch((error) => {
+      onError(error);
+      return false;
+    });
+    if (acquired) onLeadership(true);
+    else await sleep(leaderRetryMs, signal);
+    return acquired;
+  }
+
+  async function loop(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      if (!(await becomeLeader(signal))) continue;
+      try {
+        const published = await publishOneBatch({
+          pool,
+          producer: await producer.get(),
+          batchSize,
+          sendTimeoutMs,
+        });
+        failures = 0;
+        if (published > 0) {
+          metrics.published.inc({ outbox: name }, published);
+          metrics.batchSize.observe({ outbox: name }, published);
+          onPublished(published);
+        }
+        await housekeeping(Date.now());
+        // A non-empty batch means more may be waiting: look again at once. Otherwise sleep.
+        if (published === 0 && !signal.aborted) await wakeup.wait(pollIntervalMs);
+      } catch (error) {
+        failures += 1;
+        metrics.publishFailures.inc({ outbox: name });
+        onError(error);
+        if (error instanceof KafkaSendError) await producer.reset();
+        await sleep(backoffDelay(failures, backoff), signal);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) throw new OutboxError('OUTBOX_RELAY_STATE', 'relay already started');
+      stopping = new AbortController();
+      const signal = stopping.signal;
+      running = loop(signal);
+    },
+    async stop() {
+      stopping?.abort();
+      wakeup.wake();
+      await running;
+      running = undefined;
+      const wasLeader = leadership.isLeader();
+      await leadership.release();
+      if (wasLeader) onLeadership(false);
+      await producer.reset();
+    },
+    isLeader: () => leadership.isLeader(),
+  };
+}
