@@ -22,6 +22,9 @@ export async function createTestRedis(label = 'test'): Promise<TestRedis> {
     prefix,
     connect(options = {}) {
       const client = new Redis(options.url ?? redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+      // Tests cut Redis on purpose; the reconnect errors that follow are expected, and tests assert on
+      // command results instead. Without a listener ioredis prints every one as "Unhandled error event".
+      client.on('error', () => {});
       opened.push(client);
       return client;
     },
