@@ -1,2 +1,15 @@
-// Public surface of @lab/cache; filled in by its issue.
-export {};
+// @lab/cache: two-level cache-aside (in-process LRU + Redis) with stampede protection
+// (single-flight, Redis lock, XFetch), stale-while-revalidate / stale-if-error, invalidation over
+// pub/sub, versioned namespaces, tags, and graceful degradation when Redis is down. See README.md.
+export {
+  type Cache,
+  createCache,
+  type KeyOptions,
+  type LoadContext,
+  type Loader,
+  type WriteOptions,
+} from './cache.ts';
+export { NOT_FOUND, type NotFound } from './entry.ts';
+export { CacheClosedError, CacheError, CacheLoadTimeoutError, CacheOptionsError } from './errors.ts';
+export { type CacheOptions, DEFAULTS as CACHE_DEFAULTS } from './options.ts';
+export { jsonSerializer, type Serializer } from './serializer.ts';

@@ -1,0 +1,495 @@
+// createCache: cache-aside with two layers, L1 (in-process LRU) in front of L2 (Redis).
+//
+// getOrLoad(key) walks: L1 fresh? -> return (maybe start an XFetch refresh in the background)
+//   -> join or start the key's single flight: L2 fresh? -> fill L1, return
+//   -> Redis lock (SET NX PX token) -> loader -> write L2 + release lock in one script -> fill L1.
+// Another instance holding the lock makes us poll (bounded) until it has filled L2.
+// A stale copy within grace is served when the load fails or passes the soft timeout.
+// Every Redis call goes through a circuit breaker and a failure only ever costs the layer:
+// with Redis down the cache is an L1 + single-flight cache in front of the loader.
+import { randomUUID } from 'node:crypto';
+import { type CircuitBreaker, createCircuitBreaker } from '@lab/resilience';
+import { type Entry, graceUntil, isFresh, isNewerFresh, NOT_FOUND, type NotFound } from './entry.ts';
+import { CacheClosedError } from './errors.ts';
+import { type Flight, offerStale, serve, startFlight } from './flight.ts';
+import { createInvalidationBus, encodeInvalidation, type Invalidation } from './invalidation-bus.ts';
+import { assertName, createKeyspace } from './keys.ts';
+import { createL1Store, type L1Store } from './l1-store.ts';
+import { createL2Store, type L2Store, type LockResult } from './l2-store.ts';
+import { type CacheMetrics, createCacheMetrics } from './metrics.ts';
+import { createNamespaces } from './namespaces.ts';
+import { type CacheOptions, DEFAULTS, type ResolvedOptions, resolveOptions } from './options.ts';
+import { jitteredTtl } from './ttl.ts';
+import { shouldRefreshEarly } from './xfetch.ts';
+
+export type LoadContext = { signal: AbortSignal; key: string };
+/** Returns the value, or NOT_FOUND (`cache.notFound()`) / undefined for "no such record". */
+export type Loader<T> = (
+  context: LoadContext,
+) => Promise<T | NotFound | undefined> | T | NotFound | undefined;
+export type KeyOptions = { namespace?: string };
+export type WriteOptions = KeyOptions & { ttlMs?: number; tags?: readonly string[] };
+
+export type Cache = {
+  readonly name: string;
+  /** The breaker guarding Redis (undefined without Redis). */
+  readonly breaker: CircuitBreaker | undefined;
+  /** The cached value, else the loader's (cached for next time); undefined = not found. */
+  getOrLoad<T>(key: string, loader: Loader<T>, options?: WriteOptions): Promise<T | undefined>;
+  /** A fresh cached value or undefined; never loads. */
+  get<T>(key: string, options?: KeyOptions): Promise<T | undefined>;
+  /** get() for many keys: L1 first, then one MGET for the rest. */
+  getMany<T>(keys: readonly string[], options?: KeyOptions): Promise<(T | undefined)[]>;
+  /** Write-through helper: after writing the database, put the new value in both layers. */
+  set<T>(key: string, value: T | NotFound, options?: WriteOptions): Promise<void>;
+  /** Drops the key in L2 and in every instance's L1. */
+  delete(key: string, options?: KeyOptions): Promise<void>;
+  invalidateNamespace(namespace: string): Promise<void>;
+  invalidateTag(tag: string): Promise<void>;
+  notFound(): NotFound;
+  /** Resolves once the invalidation subscriber is listening (at once without Redis). */
+  ready(): Promise<void>;
+  /** Stops listening for invalidations; the Redis connection passed in stays open (it is the caller's). */
+  close(): Promise<void>;
+};
+
+const FAILED: unique symbol = Symbol('l2-failed');
+
+export function createCache(options: CacheOptions): Cache {
+  const o = resolveOptions(options);
+  const keyspace = createKeyspace(o.keyPrefix);
+  const metrics = createCacheMetrics(o.name, options.registry);
+  const l1 = o.l1 ? createL1Store(o.l1.maxEntries, o.l1.ttlMs) : undefined;
+  const breaker = options.redis
+    ? (options.breaker ??
+      createCircuitBreaker({ name: `cache-${o.name}-l2`, ...DEFAULTS.breaker, registry: options.registry }))
+    : undefined;
+  const l2 =
+    options.redis && breaker ? createL2Store(options.redis, breaker, keyspace, o.serializer) : undefined;
+  const namespaces = createNamespaces(l2, (op) => metrics.l2Error(op));
+  const flights = new Map<string, Flight>();
+  const origin = randomUUID();
+  let closed = false;
+
+  const engine = createEngine({ o, metrics, l1, l2, flights });
+
+  const dropLocally = (message: Invalidation, from: 'local' | 'remote') => {
+    if (message.kind === 'keys') {
+      for (const key of message.keys) {
+        const flight = flights.get(key);
+        if (flight) flight.invalidated = true;
+        l1?.delete(key);
+      }
+      metrics.invalidation('key', from);
+    } else if (message.kind === 'namespace') {
+      namespaces.forget(message.namespace);
+      metrics.invalidation('namespace', from);
+    } else {
+      for (const flight of flights.values())
+        if (flight.tags?.includes(message.tag)) flight.invalidated = true;
+      l1?.deleteTagged(message.tag);
+      metrics.invalidation('tag', from);
+    }
+  };
+
+  const bus = options.redis
+    ? createInvalidationBus({
+        subscriber: options.subscriber ?? options.redis.duplicate(),
+        ownsSubscriber: options.subscriber === undefined,
+        channel: keyspace.channel,
+        origin,
+        onInvalidation: (message) => dropLocally(message, 'remote'),
+        onResync: () => {
+          for (const flight of flights.values()) flight.invalidated = true;
+          l1?.clear();
+          namespaces.forget();
+          metrics.invalidation('resync', 'remote');
+        },
+      })
+    : undefined;
+
+  const checkOpen = () => {
+    if (closed) throw new CacheClosedError(o.name);
+  };
+  const keyOf = (key: string, namespace: string | undefined): string | Promise<string> => {
+    if (namespace === undefined) return keyspace.value(key);
+    assertName('namespace', namespace);
+    const version = namespaces.version(namespace);
+    return typeof version === 'object'
+      ? version.then((v) => keyspace.namespacedValue(key, namespace, v))
+      : keyspace.namespacedValue(key, namespace, version);
+  };
+  const checkTags = (tags: readonly string[] | undefined) => {
+    if (tags) for (const tag of tags) assertName('tag', tag);
+  };
+  const announce = (message: Invalidation) => encodeInvalidation(origin, message);
+
+  return {
+    name: o.name,
+    breaker,
+    async getOrLoad<T>(key: string, loader: Loader<T>, options?: WriteOptions): Promise<T | undefined> {
+      checkOpen();
+      if (options?.tags) checkTags(options.tags);
+      const valueKey = keyOf(key, options?.namespace);
+      return engine.getOrLoad(
+        typeof valueKey === 'string' ? valueKey : await valueKey,
+        key,
+        loader,
+        options,
+      ) as Promise<T | undefined>;
+    },
+    async get<T>(key: string, options?: KeyOptions): Promise<T | undefined> {
+      checkOpen();
+      return engine.get(await keyOf(key, options?.namespace)) as T | undefined;
+    },
+    async getMany<T>(keys: readonly string[], options?: KeyOptions): Promise<(T | undefined)[]> {
+      checkOpen();
+      const valueKeys = await Promise.all(keys.map((key) => keyOf(key, options?.namespace)));
+      return (await engine.getMany(valueKeys)) as (T | undefined)[];
+    },
+    async set<T>(key: string, value: T | NotFound, options?: WriteOptions): Promise<void> {
+      checkOpen();
+      checkTags(options?.tags);
+      const valueKey = await keyOf(key, options?.namespace);
+      const now = Date.now();
+      const notFound = value === NOT_FOUND;
+      const ttl = jitteredTtl(notFound ? o.negativeTtlMs : (options?.ttlMs ?? o.ttlMs), o.ttlJitter);
+      const entry: Entry = {
+        value: notFound ? undefined : value,
+        notFound,
+        createdAt: now,
+        expiresAt: now + ttl,
+        delta: 0,
+        tags: options?.tags,
+      };
+      // Whatever a load in flight read from the database is older than this value.
+      const flight = flights.get(valueKey);
+      if (flight) flight.invalidated = true;
+      await engine.store(valueKey, entry, '', announce({ kind: 'keys', keys: [valueKey] }));
+    },
+    async delete(key: string, options?: KeyOptions): Promise<void> {
+      checkOpen();
+      const valueKey = await keyOf(key, options?.namespace);
+      const message: Invalidation = { kind: 'keys', keys: [valueKey] };
+      dropLocally(message, 'local');
+      if (l2) await engine.attempt('delete', () => l2.delete([valueKey], announce(message)));
+    },
+    async invalidateNamespace(namespace: string): Promise<void> {
+      checkOpen();
+      assertName('namespace', namespace);
+      await namespaces.bump(namespace, announce({ kind: 'namespace', namespace }));
+      metrics.invalidation('namespace', 'local');
+    },
+    async invalidateTag(tag: string): Promise<void> {
+      checkOpen();
+      assertName('tag', tag);
+      const message: Invalidation = { kind: 'tag', tag };
+      dropLocally(message, 'local');
+      if (l2) await engine.attempt('tag', () => l2.deleteTag(tag, announce(message)));
+    },
+    notFound: () => NOT_FOUND,
+    ready: () => bus?.ready ?? Promise.resolve(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await bus?.close();
+      l1?.clear();
+      metrics.detach();
+    },
+  };
+}
+
+type EngineParts = {
+  o: ResolvedOptions;
+  metrics: CacheMetrics;
+  l1: L1Store | undefined;
+  l2: L2Store | undefined;
+  flights: Map<string, Flight>;
+};
+
+/** The read path and the load path, on resolved value keys. */
+function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
+  const timeouts = { softTimeoutMs: o.softTimeoutMs, hardTimeoutMs: o.hardTimeoutMs };
+  const beta = o.earlyRefreshBeta;
+  const answer = (entry: Entry): unknown => (entry.notFound ? undefined : entry.value);
+  const removeFlight = (key: string) => (flight: Flight) => {
+    if (flights.get(key) === flight) flights.delete(key);
+  };
+
+  /** Runs one Redis operation; a failure (or an open breaker) is counted and becomes FAILED. */
+  async function attempt<T>(op: string, call: () => Promise<T>): Promise<T | typeof FAILED> {
+    try {
+      return await call();
+    } catch {
+      metrics.l2Error(op);
+      return FAILED;
+    }
+  }
+
+  /** Puts an entry in L1 and L2 (releasing `token`'s lock, publishing `message` if given). */
+  async function store(key: string, entry: Entry, token: string, message: string): Promise<void> {
+    const now = Date.now();
+    l1?.fill(key, entry, now);
+    if (!l2) return;
+    // Redis keeps the entry through its grace period, so it can still be served stale.
+    const keepMs = graceUntil(entry, o.graceMs) - now;
+    await attempt('set', () => l2.write(key, entry, keepMs, token, message));
+  }
+
+  function startLoad(
+    key: string,
+    userKey: string,
+    loader: Loader<unknown>,
+    options: WriteOptions | undefined,
+    stale: Entry | undefined,
+    refreshOf: Entry | undefined,
+  ): Flight {
+    const flight = startFlight(
+      key,
+      options?.tags,
+      stale,
+      timeouts,
+      (f) => fly(f, key, userKey, loader, options, refreshOf),
+      removeFlight(key),
+    );
+    flights.set(key, flight);
+    return flight;
+  }
+
+  /**
+   * The body of a flight. `refreshOf` is set for an early (XFetch) refresh: then only an L2 copy
+   * newer than the one being refreshed counts, since the current one is still fresh.
+   */
+  async function fly(
+    flight: Flight,
+    key: string,
+    userKey: string,
+    loader: Loader<unknown>,
+    options: WriteOptions | undefined,
+    refreshOf: Entry | undefined,
+  ): Promise<Entry> {
+    const foreground = refreshOf === undefined;
+    let token = '';
+    if (l2) {
+      const stored = await attempt('get', () => l2.get(key));
+      if (stored !== FAILED) {
+        const now = Date.now();
+        if (stored && isNewerFresh(stored, refreshOf, now)) {
+          if (foreground) metrics.l2.hit.value += 1;
+          if (!flight.invalidated) l1?.fill(key, stored, now);
+          return stored;
+        }
+        const usable = stored !== undefined && now < graceUntil(stored, o.graceMs);
+        if (usable) offerStale(flight, stored, o.softTimeoutMs);
+        if (foreground) (usable ? metrics.l2.stale : metrics.l2.miss).value += 1;
+        const lock = await lockForLoad(flight, key, refreshOf?.createdAt ?? 0);
+        if (lock.kind === 'filled') {
+          if (!flight.invalidated) l1?.fill(key, lock.entry, Date.now());
+          return lock.entry;
+        }
+        if (lock.kind === 'acquired') token = lock.token;
+      }
+    }
+    return load(flight, key, userKey, loader, options, token);
+  }
+
+  /**
+   * Takes the cross-instance lock, or waits (bounded) for its holder to fill L2. Each poll re-runs
+   * the lock script, so a holder that finishes or gives up is noticed on the next poll. 'busy'
+   * after the wait (or Redis failing) means: load without the lock rather than hang.
+   */
+  async function lockForLoad(
+    flight: Flight,
+    key: string,
+    knownCreatedAt: number,
+  ): Promise<{ kind: 'acquired'; token: string } | { kind: 'busy' } | { kind: 'filled'; entry: Entry }> {
+    const l2Store = l2 as L2Store;
+    const token = randomUUID();
+    const tryLock = () =>
+      attempt('lock', () => l2Store.lockOrGet(key, token, o.lockTtlMs, Date.now(), knownCreatedAt));
+    const asResult = (result: LockResult | typeof FAILED) =>
+      result === FAILED
+        ? ({ kind: 'busy' } as const)
+        : result.kind === 'acquired'
+          ? { kind: 'acquired' as const, token }
+          : result;
+    const first = await tryLock();
+    if (first === FAILED || first.kind !== 'busy') return asResult(first);
+    const deadline = Date.now() + o.lockWaitMs;
+    let pause = 5;
+    while (!flight.timedOut && Date.now() < deadline) {
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(pause, Math.max(1, deadline - Date.now()))),
+      );
+      pause = Math.min(pause * 2, 50);
+      const next = await tryLock();
+      if (next === FAILED) break;
+      if (next.kind !== 'busy') {
+        (next.kind === 'filled' ? metrics.lockWaits.filled : metrics.lockWaits.acquired).value += 1;
+        return asResult(next);
+      }
+    }
+    metrics.lockWaits.timedOut.value += 1;
+    return { kind: 'busy' };
+  }
+
+  async function load(
+    flight: Flight,
+    key: string,
+    userKey: string,
+    loader: Loader<unknown>,
+    options: WriteOptions | undefined,
+    token: string,
+  ): Promise<Entry> {
+    const controller = new AbortController();
+    flight.controller = controller;
+    const started = performance.now();
+    let result: unknown;
+    try {
+      result = await loader({ signal: controller.signal, key: userKey });
+    } catch (error) {
+      (flight.timedOut ? metrics.loads.timeout : metrics.loads.error).value += 1;
+      if (token && l2) void attempt('lock', () => l2.release(key, token));
+      // Stale-if-error: keep serving the stale copy for a while before trying the source again.
+      if (flight.stale && l1) {
+        const now = Date.now();
+        l1.backoff(key, flight.stale, Math.min(now + o.graceBackoffMs, graceUntil(flight.stale, o.graceMs)));
+      }
+      throw error;
+    }
+    const delta = performance.now() - started;
+    metrics.observeLoad(delta / 1000);
+    const notFound = result === NOT_FOUND || result === undefined;
+    (notFound ? metrics.loads.notFound : metrics.loads.ok).value += 1;
+    const now = Date.now();
+    const ttl = jitteredTtl(notFound ? o.negativeTtlMs : (options?.ttlMs ?? o.ttlMs), o.ttlJitter);
+    const entry: Entry = {
+      value: notFound ? undefined : result,
+      notFound,
+      createdAt: now,
+      expiresAt: now + ttl,
+      delta,
+      tags: options?.tags,
+    };
+    if (flight.invalidated) {
+      // Invalidated while we loaded: what we read may predate the write. Answer, don't cache.
+      if (token && l2) void attempt('lock', () => l2.release(key, token));
+    } else {
+      await store(key, entry, token, '');
+    }
+    return entry;
+  }
+
+  async function getOrLoad(
+    key: string,
+    userKey: string,
+    loader: Loader<unknown>,
+    options: WriteOptions | undefined,
+  ): Promise<unknown> {
+    let known: Entry | undefined;
+    if (l1) {
+      const record = l1.get(key);
+      if (record === undefined) {
+        metrics.l1.miss.value += 1;
+      } else {
+        const now = Date.now();
+        const entry = record.entry;
+        if (now < record.until) {
+          if (record.backoff) {
+            metrics.l1.stale.value += 1;
+            metrics.staleServed.error.value += 1;
+          } else {
+            metrics.l1.hit.value += 1;
+            if (
+              beta !== undefined &&
+              !flights.has(key) &&
+              shouldRefreshEarly({
+                now,
+                expiresAt: entry.expiresAt,
+                deltaMs: entry.delta,
+                beta,
+                random: Math.random,
+              })
+            ) {
+              metrics.earlyRefreshes.value += 1;
+              startLoad(key, userKey, loader, options, entry, entry);
+            }
+          }
+          return answer(entry);
+        }
+        if (now < graceUntil(entry, o.graceMs)) {
+          known = entry;
+          (isFresh(entry, now) ? metrics.l1.miss : metrics.l1.stale).value += 1;
+        } else {
+          l1.delete(key);
+          metrics.l1.miss.value += 1;
+        }
+      }
+    }
+    let flight = flights.get(key);
+    if (flight) {
+      metrics.coalesced.value += 1;
+      if (known) offerStale(flight, known, o.softTimeoutMs);
+    } else {
+      flight = startLoad(key, userKey, loader, options, known, undefined);
+    }
+    const served = await serve(flight);
+    if (served.stale) metrics.staleServed[served.stale].value += 1;
+    return answer(served.entry);
+  }
+
+  async function get(key: string): Promise<unknown> {
+    const now = Date.now();
+    if (l1) {
+      const record = l1.get(key);
+      if (record && now < record.until && !record.backoff) {
+        metrics.l1.hit.value += 1;
+        return answer(record.entry);
+      }
+      metrics.l1.miss.value += 1;
+    }
+    if (!l2) return undefined;
+    const stored = await attempt('get', () => l2.get(key));
+    if (stored === FAILED) return undefined;
+    if (stored && isFresh(stored, Date.now())) {
+      metrics.l2.hit.value += 1;
+      l1?.fill(key, stored, Date.now());
+      return answer(stored);
+    }
+    metrics.l2.miss.value += 1;
+    return undefined;
+  }
+
+  async function getMany(keys: string[]): Promise<unknown[]> {
+    const values: unknown[] = new Array(keys.length).fill(undefined);
+    const missing: number[] = [];
+    const now = Date.now();
+    keys.forEach((key, i) => {
+      const record = l1?.get(key);
+      if (record && now < record.until && !record.backoff) {
+        metrics.l1.hit.value += 1;
+        values[i] = answer(record.entry);
+      } else {
+        if (l1) metrics.l1.miss.value += 1;
+        missing.push(i);
+      }
+    });
+    if (!l2 || missing.length === 0) return values;
+    const stored = await attempt('get', () => l2.getMany(missing.map((i) => keys[i] as string)));
+    if (stored === FAILED) return values;
+    const after = Date.now();
+    stored.forEach((entry, j) => {
+      const i = missing[j] as number;
+      if (entry && isFresh(entry, after)) {
+        metrics.l2.hit.value += 1;
+        l1?.fill(keys[i] as string, entry, after);
+        values[i] = answer(entry);
+      } else {
+        metrics.l2.miss.value += 1;
+      }
+    });
+    return values;
+  }
+
+  return { getOrLoad, get, getMany, store, attempt };
+}

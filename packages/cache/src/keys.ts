@@ -1,0 +1,44 @@
+// Every Redis key and channel the cache uses, built in one place so the layout is readable:
+//   <prefix>k:<key>                 a value outside any namespace
+//   <prefix>n:<ns>:<version>:<key>  a value in namespace <ns> at its current version
+//   <prefix>l:<...>                 the stampede lock of the value key with the same tail
+//   <prefix>nsv:<ns>                the version counter of a namespace (INCR drops the group)
+//   <prefix>tag:<tag>               the set of value keys that carry a tag
+//   <prefix>__invalidate            the pub/sub channel that tells every instance to drop L1 copies
+// The first segment after the prefix differs per kind, so no user key can collide with another kind.
+import { CacheOptionsError } from './errors.ts';
+
+const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export type Keyspace = {
+  prefix: string;
+  value(key: string): string;
+  namespacedValue(key: string, namespace: string, version: number | string): string;
+  lock(valueKey: string): string;
+  namespaceVersion(namespace: string): string;
+  tag(tag: string): string;
+  channel: string;
+};
+
+export function createKeyspace(prefix: string): Keyspace {
+  const valueHead = `${prefix}k:`;
+  return {
+    prefix,
+    value: (key) => valueHead + key,
+    namespacedValue: (key, namespace, version) => `${prefix}n:${namespace}:${version}:${key}`,
+    lock: (valueKey) => `${prefix}l:${valueKey.slice(prefix.length)}`,
+    namespaceVersion: (namespace) => `${prefix}nsv:${namespace}`,
+    tag: (tag) => `${prefix}tag:${tag}`,
+    channel: `${prefix}__invalidate`,
+  };
+}
+
+/**
+ * Namespaces and tags end up inside keys, headers and messages, so they are restricted to a
+ * plain alphabet (no ':', '|', ',' or spaces); a bad one fails loudly at the call that passed it.
+ */
+export function assertName(kind: 'namespace' | 'tag', name: string): void {
+  if (!NAME.test(name)) {
+    throw new CacheOptionsError(`${kind} "${name}" must match ${NAME} (letters, digits, _ . -)`);
+  }
+}

@@ -1,0 +1,148 @@
+// createCache options: their types, defaults and validation, in one place. The README's option
+// table mirrors DEFAULTS; each default's reason is written next to it.
+import type { CircuitBreaker } from '@lab/resilience';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { CacheOptionsError } from './errors.ts';
+import { jsonSerializer, type Serializer } from './serializer.ts';
+
+export type CacheOptions = {
+  /** Names the cache in metrics and the default key prefix. */
+  name: string;
+  /** L2. Without it the cache is L1-only (single process; invalidation stays local). */
+  redis?: Redis;
+  /** Pub/sub connection for invalidations; default `redis.duplicate()` (closed by close()). */
+  subscriber?: Redis;
+  keyPrefix?: string;
+  /** In-process LRU, bounded by entries; `false` turns L1 off. */
+  l1?: { maxEntries?: number; ttlMs?: number } | false;
+  ttlMs?: number;
+  ttlJitter?: number;
+  negativeTtlMs?: number;
+  graceMs?: number;
+  graceBackoffMs?: number;
+  softTimeoutMs?: number;
+  hardTimeoutMs?: number;
+  earlyRefresh?: { beta?: number } | false;
+  lock?: { ttlMs?: number; waitMs?: number };
+  serializer?: Serializer;
+  registry?: Registry;
+  /** Guards every Redis call; default: a breaker with the settings in DEFAULTS.breaker. */
+  breaker?: CircuitBreaker;
+};
+
+export const DEFAULTS = {
+  // A working set of 10k hot keys at ~1 KB each is ~10 MB per process: bounded, and a hot set
+  // (the top links, the latest posts) fits. Raise it when the hit ratio says so.
+  l1MaxEntries: 10_000,
+  // Seconds-to-minutes is the usual range for application caches; one minute bounds staleness
+  // when an invalidation is missed, and invalidation on write handles the rest.
+  ttlMs: 60_000,
+  // Spreads the expiry of keys written together over 10 % of the TTL (no avalanche).
+  ttlJitter: 0.1,
+  // "Cache 'not found' briefly": long enough to absorb a bot scanning ids, short enough that a
+  // record created right after a miss shows up within seconds.
+  negativeTtlMs: 5_000,
+  // Serving stale data is a product decision, so stale-if-error is off until a caller says how
+  // stale is acceptable (e.g. 300_000 for link targets).
+  graceMs: 0,
+  // After a failed load served stale, serve the stale copy for this long before trying the source
+  // again, so a dead database sees one retry per key every few seconds, not one per request.
+  graceBackoffMs: 5_000,
+  // With a stale copy at hand, wait this long for a fresh one before serving the stale copy; most
+  // database reads finish in 10-100 ms, so a slower load is better finished in the background.
+  softTimeoutMs: 100,
+  // Bounds the wait on a load (lock wait included) when nothing stale can be served; below
+  // typical HTTP client timeouts, well above a healthy load.
+  hardTimeoutMs: 5_000,
+  // β = 1 is the XFetch paper's optimum for most workloads.
+  earlyRefreshBeta: 1,
+  // The lock outlives the longest load we wait for (the hard timeout), so it never expires under
+  // a live loader; a crashed holder blocks others only until waitMs.
+  lockWaitMs: 1_000,
+  // Fail fast on a sick Redis: half the last 20 calls failing (after 5) opens for 2 s; a call
+  // longer than 200 ms counts as failed (a healthy Redis answers in well under a millisecond).
+  breaker: {
+    window: { type: 'count', size: 20 },
+    minimumCalls: 5,
+    failureRateThreshold: 0.5,
+    openDurationMs: 2_000,
+    halfOpenPermits: 1,
+    callTimeoutMs: 200,
+  },
+} as const;
+
+export type ResolvedOptions = {
+  name: string;
+  keyPrefix: string;
+  l1: { maxEntries: number; ttlMs: number | undefined } | undefined;
+  ttlMs: number;
+  ttlJitter: number;
+  negativeTtlMs: number;
+  graceMs: number;
+  graceBackoffMs: number;
+  softTimeoutMs: number;
+  hardTimeoutMs: number;
+  earlyRefreshBeta: number | undefined;
+  lockTtlMs: number;
+  lockWaitMs: number;
+  serializer: Serializer;
+};
+
+export function resolveOptions(options: CacheOptions): ResolvedOptions {
+  if (!options.name) throw new CacheOptionsError('name is required');
+  const hardTimeoutMs = options.hardTimeoutMs ?? DEFAULTS.hardTimeoutMs;
+  const resolved: ResolvedOptions = {
+    name: options.name,
+    keyPrefix: options.keyPrefix ?? `cache:${options.name}:`,
+    l1:
+      options.l1 === false
+        ? undefined
+        : { maxEntries: options.l1?.maxEntries ?? DEFAULTS.l1MaxEntries, ttlMs: options.l1?.ttlMs },
+    ttlMs: options.ttlMs ?? DEFAULTS.ttlMs,
+    ttlJitter: options.ttlJitter ?? DEFAULTS.ttlJitter,
+    negativeTtlMs: options.negativeTtlMs ?? DEFAULTS.negativeTtlMs,
+    graceMs: options.graceMs ?? DEFAULTS.graceMs,
+    graceBackoffMs: options.graceBackoffMs ?? DEFAULTS.graceBackoffMs,
+    softTimeoutMs: options.softTimeoutMs ?? DEFAULTS.softTimeoutMs,
+    hardTimeoutMs,
+    earlyRefreshBeta:
+      options.earlyRefresh === false ? undefined : (options.earlyRefresh?.beta ?? DEFAULTS.earlyRefreshBeta),
+    lockTtlMs: options.lock?.ttlMs ?? hardTimeoutMs,
+    lockWaitMs: options.lock?.waitMs ?? DEFAULTS.lockWaitMs,
+    serializer: options.serializer ?? jsonSerializer,
+  };
+  validate(resolved);
+  return resolved;
+}
+
+function validate(o: ResolvedOptions): void {
+  const positive = {
+    ttlMs: o.ttlMs,
+    negativeTtlMs: o.negativeTtlMs,
+    hardTimeoutMs: o.hardTimeoutMs,
+    lockTtlMs: o.lockTtlMs,
+  };
+  for (const [name, value] of Object.entries(positive)) {
+    if (!(value > 0) || !Number.isFinite(value))
+      throw new CacheOptionsError(`${name} must be a finite number > 0`);
+  }
+  const nonNegative = {
+    graceMs: o.graceMs,
+    graceBackoffMs: o.graceBackoffMs,
+    softTimeoutMs: o.softTimeoutMs,
+    lockWaitMs: o.lockWaitMs,
+  };
+  for (const [name, value] of Object.entries(nonNegative)) {
+    if (!(value >= 0) || !Number.isFinite(value))
+      throw new CacheOptionsError(`${name} must be a finite number >= 0`);
+  }
+  if (!(o.ttlJitter >= 0 && o.ttlJitter < 1)) throw new CacheOptionsError('ttlJitter must be in [0, 1)');
+  if (o.l1 && !(Number.isInteger(o.l1.maxEntries) && o.l1.maxEntries > 0)) {
+    throw new CacheOptionsError('l1.maxEntries must be an integer > 0');
+  }
+  if (o.l1?.ttlMs !== undefined && !(o.l1.ttlMs > 0)) throw new CacheOptionsError('l1.ttlMs must be > 0');
+  if (o.earlyRefreshBeta !== undefined && !(o.earlyRefreshBeta > 0)) {
+    throw new CacheOptionsError('earlyRefresh.beta must be > 0');
+  }
+}
