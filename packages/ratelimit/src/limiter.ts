@@ -1,0 +1,414 @@
+// The limiter: turns "may this key do this now?" into one Redis round trip, and decides something
+// sensible without one when Redis cannot answer. The order of a check:
+//   1. in-memory block list: a key Redis refused recently is refused here, no round trip;
+//   2. Redis not connected -> fallback at once (ioredis would otherwise fail or queue the call);
+//   3. circuit breaker around the script call, with a time limit: a sick Redis costs one fast
+//      failure per request, and none at all once the breaker is open;
+//   4. fallback: the insurance limiter if enabled, else each rule's fail mode (open or closed);
+//   5. shadow rules: record what would have been refused, let it through.
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  CircuitOpenError,
+  createCircuitBreaker,
+} from '@lab/resilience';
+import type { Registry } from 'prom-client';
+import { DeadlineTimer, RedisTimeoutError } from './deadline.ts';
+import { InsuranceLimiter, type InsuranceOptions } from './insurance.ts';
+import { LocalBlockList } from './local-block.ts';
+import { createLimiterMetrics, type Outcome, type RedisErrorReason } from './metrics.ts';
+import {
+  capacityOf,
+  type Decision,
+  LIMITS,
+  RateLimitError,
+  type Rule,
+  validateCost,
+  validateKey,
+  validateRule,
+} from './policy.ts';
+import { ALGORITHM_SCRIPTS, type RedisClient, runHierarchy, runSingle, type ScriptLevel } from './scripts.ts';
+
+/** One level of a check: a rule applied to a key (an IP, a user, a tenant, "all"). */
+export type Level = { rule: Rule; key: string };
+
+export type LevelDecision = Decision & { rule: Rule };
+
+export type DecisionSource =
+  | 'redis'
+  | 'local-block'
+  | 'insurance'
+  | 'fail-open'
+  | 'fail-closed'
+  | 'unlimited';
+
+export type LimitResult = Decision & {
+  /** The level that decided: the one that refused, else the one with the least quota left. */
+  rule: Rule | undefined;
+  /** Every level that was asked, in the order asked (cheapest first); empty when none was. */
+  levels: LevelDecision[];
+  source: DecisionSource;
+  /** A shadow rule would have refused this request; it was let through. */
+  shadowDenied: boolean;
+};
+
+export type BreakerSettings = Partial<Omit<CircuitBreakerOptions, 'name' | 'registry' | 'callTimeoutMs'>>;
+
+export type RateLimiterOptions = {
+  redis: RedisClient;
+  /** Names this limiter in metrics and its breaker. Default 'ratelimit'. */
+  name?: string;
+  /** Prefix of every Redis key. Default 'rl:'. */
+  prefix?: string;
+  /** Time limit for one Redis call; past it the check falls back. Default 100 ms. */
+  timeoutMs?: number;
+  /** Breaker options (window, thresholds, open duration), or false for no breaker. */
+  breaker?: BreakerSettings | false;
+  /** In-memory stand-in while Redis is down; off by default (then each rule's failMode decides). */
+  insurance?: boolean | InsuranceOptions;
+  /** Refuse keys Redis already refused without asking again, until their retry time. Default on. */
+  localBlock?: boolean | { maxEntries?: number };
+  /** Every rule in shadow mode (decide, record, never refuse). Default false. */
+  shadow?: boolean;
+  registry?: Registry;
+};
+
+export type CheckOptions = {
+  /** Units this request takes (weighted requests). Default 1. */
+  cost?: number;
+  /**
+   * Hash tag shared by every key of a hierarchical check, so they land in one Redis Cluster slot.
+   * Default: the first level's rule and key. A global level in the tag puts every check of that
+   * hierarchy on one shard: the price of deciding all levels atomically.
+   */
+  tag?: string;
+};
+
+export type RateLimiter = {
+  readonly name: string;
+  /** Every rule in shadow mode: results never refuse, so middleware shows no quota headers. */
+  readonly shadow: boolean;
+  /** One rule, one key. */
+  check(rule: Rule, key: string, options?: CheckOptions): Promise<LimitResult>;
+  /** Several levels decided atomically: all consume, or (if one refuses) none does. */
+  checkLevels(levels: readonly Level[], options?: CheckOptions): Promise<LimitResult>;
+  /** The breaker around Redis (undefined if disabled), for health pages and tests. */
+  readonly breaker: CircuitBreaker | undefined;
+  /** Forget every in-memory block, e.g. after a rule's limit was raised. */
+  clearLocalBlocks(): void;
+};
+
+const ALGORITHM_CODE: Record<Rule['algorithm'], string> = {
+  'fixed-window': 'fw',
+  'sliding-window-log': 'swl',
+  'sliding-window-counter': 'swc',
+  'token-bucket': 'tb',
+  'leaky-bucket': 'lb',
+  gcra: 'gcra',
+};
+
+const BREAKER_DEFAULTS: BreakerSettings = {
+  window: { type: 'count', size: 20 },
+  minimumCalls: 5,
+  failureRateThreshold: 0.5,
+  openDurationMs: 1_000,
+  maxOpenDurationMs: 10_000,
+  halfOpenPermits: 2,
+};
+
+/** Seconds a fail-closed answer asks the client to wait when nothing better is known. */
+const FAIL_CLOSED_RETRY_MS = 1_000;
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const name = options.name ?? 'ratelimit';
+  const prefix = options.prefix ?? 'rl:';
+  const redis = options.redis;
+  const metrics = createLimiterMetrics(name, options.registry);
+  const deadline = new DeadlineTimer(options.timeoutMs ?? 100);
+  const breaker =
+    options.breaker === false
+      ? undefined
+      : createCircuitBreaker({
+          ...BREAKER_DEFAULTS,
+          ...options.breaker,
+          name: `${name}-redis`,
+          ...(options.registry ? { registry: options.registry } : {}),
+        });
+  const insurance = options.insurance
+    ? new InsuranceLimiter(options.insurance === true ? {} : options.insurance)
+    : undefined;
+  const blocks =
+    options.localBlock === false
+      ? undefined
+      : new LocalBlockList(typeof options.localBlock === 'object' ? options.localBlock : {});
+  const allShadow = options.shadow === true;
+  const validated = new WeakSet<Rule>();
+
+  const validRule = (rule: Rule): Rule => {
+    if (!validated.has(rule)) {
+      validateRule(rule);
+      validated.add(rule);
+    }
+    return rule;
+  };
+
+  const callRedis = (work: () => Promise<number[]>): Promise<number[]> => {
+    const timed = () => deadline.run(work());
+    return breaker ? breaker.execute(timed) : timed();
+  };
+
+  async function decide(
+    levels: readonly Level[],
+    scriptLevels: ScriptLevel[],
+    cost: number,
+  ): Promise<LimitResult> {
+    // 1. In-memory block list.
+    if (blocks) {
+      for (const [index, level] of levels.entries()) {
+        const blockedMs = blocks.blockedFor((scriptLevels[index] as ScriptLevel).key, cost);
+        if (blockedMs > 0) {
+          metrics.localBlock(level.rule.name);
+          const decision: LevelDecision = {
+            rule: level.rule,
+            allowed: false,
+            limit: level.rule.limit,
+            remaining: 0,
+            resetMs: Math.ceil(blockedMs),
+            retryAfterMs: Math.ceil(blockedMs),
+          };
+          return finish([decision], 1, 'local-block');
+        }
+      }
+    }
+    // 2. Not connected: do not even try.
+    if (redis.status !== 'ready') return fallback(levels, scriptLevels, cost, 'not_ready');
+    // 3. One script, one round trip.
+    let reply: number[];
+    try {
+      reply =
+        scriptLevels.length === 1
+          ? [0, ...(await callRedis(() => runSingle(redis, scriptLevels[0] as ScriptLevel, cost)))]
+          : await callRedis(() => runHierarchy(redis, scriptLevels, cost));
+    } catch (error) {
+      if (error instanceof RateLimitError) throw error;
+      const reason: RedisErrorReason =
+        error instanceof CircuitOpenError
+          ? 'circuit_open'
+          : error instanceof RedisTimeoutError
+            ? 'timeout'
+            : 'error';
+      return fallback(levels, scriptLevels, cost, reason);
+    }
+    const decisions: LevelDecision[] = [];
+    for (let i = 0; 1 + i * 4 < reply.length; i += 1) {
+      const at = 1 + i * 4;
+      const rule = (levels[i] as Level).rule;
+      decisions.push({
+        rule,
+        allowed: reply[at] === 1,
+        limit: rule.limit,
+        remaining: reply[at + 1] as number,
+        resetMs: reply[at + 2] as number,
+        retryAfterMs: reply[at + 3] as number,
+      });
+    }
+    // The single script reports allowed/denied per level; the hierarchy says which level refused.
+    let deniedLevel = reply[0] as number;
+    if (scriptLevels.length === 1 && decisions[0]?.allowed === false) deniedLevel = 1;
+    if (deniedLevel > 0 && blocks) {
+      const denied = decisions[deniedLevel - 1] as LevelDecision;
+      blocks.block((scriptLevels[deniedLevel - 1] as ScriptLevel).key, denied.retryAfterMs, cost);
+    }
+    return finish(decisions, deniedLevel, 'redis');
+  }
+
+  function fallback(
+    levels: readonly Level[],
+    scriptLevels: ScriptLevel[],
+    cost: number,
+    reason: RedisErrorReason,
+  ): LimitResult {
+    metrics.redisError(reason);
+    if (insurance) {
+      const { deniedLevel, decisions } = insurance.check(
+        levels.map((level, i) => ({ key: (scriptLevels[i] as ScriptLevel).key, rule: level.rule })),
+        cost,
+      );
+      return finish(
+        decisions.map((decision, i) => ({ ...decision, rule: (levels[i] as Level).rule })),
+        deniedLevel,
+        'insurance',
+      );
+    }
+    // Mixed fail modes: one fail-closed level is enough to refuse (it exists to protect something).
+    const closedIndex = levels.findIndex((level) => level.rule.failMode === 'closed');
+    const closed = closedIndex >= 0;
+    const rule = (closed ? levels[closedIndex] : levels[0]) as Level;
+    const retryAfterMs = closed ? Math.max(FAIL_CLOSED_RETRY_MS, breakerRetryMs()) : 0;
+    const decision: LevelDecision = {
+      rule: rule.rule,
+      allowed: !closed,
+      limit: rule.rule.limit,
+      remaining: 0,
+      resetMs: retryAfterMs,
+      retryAfterMs,
+    };
+    // No level decisions: nothing is known about any quota, so no quota headers either.
+    return record(
+      {
+        ...decision,
+        rule: rule.rule,
+        levels: [],
+        source: closed ? 'fail-closed' : 'fail-open',
+        shadowDenied: false,
+      },
+      levels,
+    );
+  }
+
+  function breakerRetryMs(): number {
+    return breaker?.snapshot().openRemainingMs ?? 0;
+  }
+
+  /** Builds the result from the levels asked; applies shadow mode; records metrics. */
+  function finish(decisions: LevelDecision[], deniedLevel: number, source: DecisionSource): LimitResult {
+    const binding = deniedLevel > 0 ? (decisions[deniedLevel - 1] as LevelDecision) : tightest(decisions);
+    const result: LimitResult = {
+      allowed: deniedLevel === 0,
+      limit: binding.limit,
+      remaining: binding.remaining,
+      resetMs: binding.resetMs,
+      retryAfterMs: binding.retryAfterMs,
+      rule: binding.rule,
+      levels: decisions,
+      source,
+      shadowDenied: false,
+    };
+    for (const [index, decision] of decisions.entries()) {
+      const refused = index === deniedLevel - 1;
+      metrics.decision(
+        decision.rule.name,
+        decision.rule.algorithm,
+        outcomeOf(source, refused, decision.rule),
+      );
+    }
+    if (!result.allowed && (allShadow || binding.rule.shadow === true)) {
+      result.allowed = true;
+      result.retryAfterMs = 0;
+      result.shadowDenied = true;
+    }
+    return result;
+  }
+
+  function outcomeOf(source: DecisionSource, refused: boolean, rule: Rule): Outcome {
+    if (refused && (allShadow || rule.shadow === true)) return 'shadow_denied';
+    if (source === 'local-block') return 'local_blocked';
+    if (source === 'insurance') return refused ? 'insurance_denied' : 'insurance_allowed';
+    return refused ? 'denied' : 'allowed';
+  }
+
+  function record(result: LimitResult, levels: readonly Level[]): LimitResult {
+    const outcome: Outcome = result.source === 'fail-closed' ? 'fail_closed' : 'fail_open';
+    for (const level of levels) metrics.decision(level.rule.name, level.rule.algorithm, outcome);
+    if (!result.allowed && (allShadow || result.rule?.shadow === true)) {
+      return { ...result, allowed: true, retryAfterMs: 0, shadowDenied: true };
+    }
+    return result;
+  }
+
+  function scriptLevel(rule: Rule, redisKey: string): ScriptLevel {
+    return {
+      key: redisKey,
+      algorithm: rule.algorithm,
+      limit: rule.limit,
+      windowMs: rule.windowMs,
+      capacity: capacityOf(rule),
+    };
+  }
+
+  async function check(rule: Rule, key: string, checkOptions: CheckOptions = {}): Promise<LimitResult> {
+    const cost = checkOptions.cost ?? 1;
+    validRule(rule);
+    validateKey(key);
+    validateCost(cost, [rule]);
+    const redisKey = `${prefix}{${rule.name}:${key}}:${ALGORITHM_CODE[rule.algorithm]}`;
+    return decide([{ rule, key }], [scriptLevel(rule, redisKey)], cost);
+  }
+
+  async function checkLevels(
+    levels: readonly Level[],
+    checkOptions: CheckOptions = {},
+  ): Promise<LimitResult> {
+    if (levels.length === 0) return unlimitedResult();
+    if (levels.length === 1) {
+      const only = levels[0] as Level;
+      return check(only.rule, only.key, checkOptions);
+    }
+    const cost = checkOptions.cost ?? 1;
+    for (const level of levels) {
+      validRule(level.rule);
+      validateKey(level.key);
+    }
+    validateCost(
+      cost,
+      levels.map((level) => level.rule),
+    );
+    const first = levels[0] as Level;
+    const tag = checkOptions.tag ?? `${first.rule.name}:${first.key}`;
+    if (tag.length > LIMITS.maxKeyLength) throw new RateLimitError('INVALID_KEY', 'tag is too long');
+    // Cheapest first; a stable sort keeps the caller's order (global -> ... -> endpoint) on ties.
+    const ordered = [...levels].sort(
+      (a, b) => ALGORITHM_SCRIPTS[a.rule.algorithm].readCost - ALGORITHM_SCRIPTS[b.rule.algorithm].readCost,
+    );
+    const seen = new Set<string>();
+    const scriptLevels = ordered.map((level) => {
+      const redisKey = `${prefix}{${tag}}:${level.rule.name}:${level.key}:${ALGORITHM_CODE[level.rule.algorithm]}`;
+      if (seen.has(redisKey)) {
+        throw new RateLimitError('INVALID_RULE', `two levels share rule "${level.rule.name}" and one key`);
+      }
+      seen.add(redisKey);
+      return scriptLevel(level.rule, redisKey);
+    });
+    return decide(ordered, scriptLevels, cost);
+  }
+
+  return {
+    name,
+    shadow: allShadow,
+    breaker,
+    check,
+    checkLevels,
+    clearLocalBlocks() {
+      blocks?.clear();
+    },
+  };
+}
+
+/** A request no rule applies to (an unlimited tier): allowed, no quota, no Redis call. */
+export function unlimitedResult(): LimitResult {
+  return {
+    allowed: true,
+    limit: Number.POSITIVE_INFINITY,
+    remaining: Number.POSITIVE_INFINITY,
+    resetMs: 0,
+    retryAfterMs: 0,
+    rule: undefined,
+    levels: [],
+    source: 'unlimited',
+    shadowDenied: false,
+  };
+}
+
+/** The level that runs out first: fewest units left, then the longest wait for a full quota. */
+function tightest(decisions: readonly LevelDecision[]): LevelDecision {
+  let best = decisions[0] as LevelDecision;
+  for (const decision of decisions) {
+    if (
+      decision.remaining < best.remaining ||
+      (decision.remaining === best.remaining && decision.resetMs > best.resetMs)
+    ) {
+      best = decision;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,35 @@
+-- Several levels (global -> tenant -> user -> endpoint) decided as one: KEYS[i] is level i's
+-- counter, all sharing one hash tag (one Cluster slot). ARGV[1] = cost, then per level:
+-- algorithm number, limit, window ms, capacity. The caller orders levels cheapest first.
+-- Phase 1 asks each level and stops at the first "no"; phase 2 records in all of them only if
+-- every level said yes. So a denied request consumes nothing anywhere, and no other client can
+-- slip in between the phases: the whole script runs atomically.
+-- Reply: { denied level (0 = none), then per level asked: allowed, remaining, reset, retry },
+-- remaining and reset after the request when it passed, as they stand when it was refused.
+local algorithms = { fixed_window, sliding_window_log, sliding_window_counter, token_bucket, leaky_bucket, gcra }
+local cost = tonumber(ARGV[1])
+local asked = {}
+local denied = 0
+for i = 1, #KEYS do
+  local at = 2 + (i - 1) * 4
+  local algorithm = algorithms[tonumber(ARGV[at])]
+  local allowed, remaining, reset, retry, apply =
+    algorithm(KEYS[i], now, tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), cost)
+  asked[i] = { allowed, remaining, reset, retry, apply }
+  if allowed == 0 then
+    denied = i
+    break
+  end
+end
+if denied == 0 then
+  for i = 1, #asked do asked[i][2], asked[i][3] = asked[i][5]() end
+end
+local reply = { denied }
+for i = 1, #asked do
+  local level = asked[i]
+  reply[#reply + 1] = level[1]
+  reply[#reply + 1] = math.max(0, math.floor(level[2] + EPSILON))
+  reply[#reply + 1] = math.ceil(level[3])
+  reply[#reply + 1] = math.ceil(level[4])
+end
+return reply

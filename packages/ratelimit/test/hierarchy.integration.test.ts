@@ -1,0 +1,104 @@
+// Hierarchical limits (global -> tenant -> user -> endpoint) in one atomic script: the cheapest
+// checks run first, the first refusal stops the check, and a refused request consumes nothing
+// at any level, including the levels that said yes before the refusal.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createTestRedis, type TestRedis } from '@lab/testkit';
+import type { Level, RateLimiter, Rule } from '../src/index.ts';
+import { limiterOn, ready } from './support.ts';
+
+const MINUTE = 60_000;
+const globalRule: Rule = {
+  name: 'global',
+  algorithm: 'sliding-window-counter',
+  limit: 1_000,
+  windowMs: MINUTE,
+};
+const tenantRule: Rule = { name: 'tenant', algorithm: 'token-bucket', limit: 5, windowMs: MINUTE };
+const userRule: Rule = { name: 'user', algorithm: 'sliding-window-log', limit: 3, windowMs: MINUTE };
+const endpointRule: Rule = { name: 'endpoint', algorithm: 'gcra', limit: 100, windowMs: MINUTE };
+
+let redis: TestRedis;
+let limiter: RateLimiter;
+
+before(async () => {
+  redis = await createTestRedis('ratelimit-hierarchy');
+  limiter = limiterOn(await ready(redis.connect()), redis.prefix, { localBlock: false });
+});
+after(() => redis.cleanup());
+
+const levelsFor = (tenant: string, user: string): Level[] => [
+  { rule: globalRule, key: 'all' },
+  { rule: tenantRule, key: tenant },
+  { rule: userRule, key: `${tenant}/${user}` },
+  { rule: endpointRule, key: `${tenant}/${user}/GET /v1/things` },
+];
+
+test('levels are asked cheapest first and every level reports its quota', async () => {
+  const result = await limiter.checkLevels(levelsFor('acme', 'ann'), { tag: 'acme' });
+  assert.equal(result.allowed, true);
+  // gcra (one GET) first, then the hash-based ones in the caller's order, the sorted set last.
+  assert.deepEqual(
+    result.levels.map((level) => level.rule.name),
+    ['endpoint', 'global', 'tenant', 'user'],
+  );
+  assert.deepEqual(
+    result.levels.map((level) => level.remaining),
+    [99, 999, 4, 2],
+  );
+  // The binding level is the one closest to running out.
+  assert.equal(result.rule?.name, 'user');
+  assert.equal(result.remaining, 2);
+});
+
+test('a refusal at one level consumes nothing at the others', async () => {
+  const tag = { tag: 'beta' };
+  for (let i = 0; i < 3; i += 1)
+    assert.equal((await limiter.checkLevels(levelsFor('beta', 'bob'), tag)).allowed, true);
+  // Bob is out of user quota: refused by "user", and the levels that said yes are untouched.
+  for (let i = 0; i < 5; i += 1) {
+    const refused = await limiter.checkLevels(levelsFor('beta', 'bob'), tag);
+    assert.equal(refused.allowed, false);
+    assert.equal(refused.rule?.name, 'user');
+    assert.deepEqual(refused.levels.find((level) => level.rule.name === 'tenant')?.remaining, 2);
+  }
+  // Tenant "beta" still has exactly 2 left for another user: bob's 5 refusals cost it nothing.
+  const carol1 = await limiter.checkLevels(levelsFor('beta', 'carol'), tag);
+  assert.equal(carol1.levels.find((level) => level.rule.name === 'tenant')?.remaining, 1);
+  const carol2 = await limiter.checkLevels(levelsFor('beta', 'carol'), tag);
+  assert.equal(carol2.allowed, true);
+  // Now the tenant is empty: the refusal stops at "tenant", before "user" is even asked.
+  const carol3 = await limiter.checkLevels(levelsFor('beta', 'carol'), tag);
+  assert.equal(carol3.allowed, false);
+  assert.equal(carol3.rule?.name, 'tenant');
+  assert.deepEqual(
+    carol3.levels.map((level) => level.rule.name),
+    ['endpoint', 'global', 'tenant'],
+  );
+  // Carol's user quota was spent twice only (3 - 2 = 1 left), not by the refused third request.
+  const admin = await ready(redis.connect());
+  const carolEntries = await admin.zcard(`${redis.prefix}{beta}:user:beta/carol:swl`);
+  assert.equal(carolEntries, 2);
+});
+
+test('all keys of one check share the hash tag, so they live in one Cluster slot', async () => {
+  await limiter.checkLevels(levelsFor('gamma', 'gus'), { tag: 'gamma' });
+  const admin = await ready(redis.connect());
+  const keys = await admin.keys(`${redis.prefix}{gamma}:*`);
+  assert.equal(keys.length, 4);
+  const slots = new Set(
+    await Promise.all(keys.map((key) => admin.call('CLUSTER', 'KEYSLOT', key).catch(() => 'n/a'))),
+  );
+  // Standalone Redis still answers CLUSTER KEYSLOT (it computes the slot from the name).
+  assert.equal(slots.size, 1);
+});
+
+test('the same rule and key twice in one check is refused', async () => {
+  await assert.rejects(
+    limiter.checkLevels([
+      { rule: userRule, key: 'x' },
+      { rule: userRule, key: 'x' },
+    ]),
+    { code: 'INVALID_RULE' },
+  );
+});
