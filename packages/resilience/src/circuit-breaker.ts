@@ -16,10 +16,11 @@
 //   counting trials left over from an earlier episode that have not finished yet.
 // - State lives in this process only (see README: a shared breaker lets one sick node open it for all).
 import { type Registry, register } from 'prom-client';
-import { type BreakerMetricSource, type BreakerMetrics, breakerMetrics } from './breaker-metrics.ts';
+import { type BreakerMetrics, breakerMetrics } from './breaker-metrics.ts';
 import { type Clock, eventLoopClock } from './clock.ts';
 import { CircuitOpenError, TimeoutError } from './errors.ts';
 import { Emitter, type Listener } from './events.ts';
+import type { ScrapeSource } from './scrape-sources.ts';
 import { createWindow, type SlidingWindow, type WindowOptions } from './sliding-window.ts';
 import { NEVER_ABORTED, type Operation, withTimeout } from './timeout.ts';
 
@@ -119,7 +120,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
 
 const everyErrorCounts = () => true;
 
-class Breaker implements CircuitBreaker, BreakerMetricSource {
+class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   readonly name: string;
   private readonly window: SlidingWindow;
   private readonly minimumCalls: number;

@@ -50,3 +50,24 @@ export class BulkheadRejectedError extends ResilienceError {
     this.bulkhead = bulkhead;
   }
 }
+
+/**
+ * An upstream answered with a status that counts as failure for retries or breakers (5xx, 429, 408).
+ * Carries the parsed Retry-After, so a retry waits at least as long as the server asked.
+ */
+export class HttpStatusError extends ResilienceError {
+  readonly status: number;
+  readonly method: string;
+  /** Origin and path only: query strings may carry secrets and must not reach logs. */
+  readonly url: string;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(status: number, method: string, url: URL, retryAfterMs: number | undefined) {
+    const where = `${url.origin}${url.pathname}`;
+    super('HTTP_STATUS', `${method} ${where} answered ${status}`);
+    this.status = status;
+    this.method = method;
+    this.url = where;
+    this.retryAfterMs = retryAfterMs;
+  }
+}

@@ -61,72 +61,99 @@ export class CountWindow implements SlidingWindow {
   }
 }
 
-export class TimeWindow implements SlidingWindow {
-  calls = 0;
-  failures = 0;
-  slowCalls = 0;
+/**
+ * Sums of a few series (calls, failures, ...) over the last `seconds`, kept in `buckets` time
+ * buckets. The time window below and the retry budget both count this way.
+ */
+export class RollingCounters {
+  /** Sum of each series over the window as of the last add()/refresh(). */
+  readonly totals: Float64Array;
   private readonly bucketMs: number;
-  // Three parallel arrays instead of an array of bucket objects: one allocation each, no pointers.
-  private readonly bucketCalls: Float64Array;
-  private readonly bucketFailures: Float64Array;
-  private readonly bucketSlow: Float64Array;
+  // One flat array, bucket-major: series s of bucket b is at b * seriesCount + s. No per-bucket objects.
+  private readonly cells: Float64Array;
+  private readonly bucketCount: number;
   /** Index (time / bucketMs) of the newest bucket; older buckets follow it round the ring. */
   private current = Number.NEGATIVE_INFINITY;
 
-  constructor(seconds: number, buckets: number) {
-    if (!(seconds > 0)) throw new RangeError('time window seconds must be > 0');
-    if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError('time window buckets must be >= 1');
+  constructor(seconds: number, buckets: number, seriesCount: number) {
+    if (!(seconds > 0)) throw new RangeError('window seconds must be > 0');
+    if (!Number.isInteger(buckets) || buckets < 1)
+      throw new RangeError('window buckets must be an integer >= 1');
     this.bucketMs = (seconds * 1000) / buckets;
-    this.bucketCalls = new Float64Array(buckets);
-    this.bucketFailures = new Float64Array(buckets);
-    this.bucketSlow = new Float64Array(buckets);
+    this.bucketCount = buckets;
+    this.cells = new Float64Array(buckets * seriesCount);
+    this.totals = new Float64Array(seriesCount);
   }
 
-  record(failed: boolean, slow: boolean, now: number): void {
+  add(series: number, amount: number, now: number): void {
     this.refresh(now);
-    const slot = this.current % this.bucketCalls.length;
-    this.bucketCalls[slot] = (this.bucketCalls[slot] as number) + 1;
-    this.calls += 1;
-    if (failed) {
-      this.bucketFailures[slot] = (this.bucketFailures[slot] as number) + 1;
-      this.failures += 1;
-    }
-    if (slow) {
-      this.bucketSlow[slot] = (this.bucketSlow[slot] as number) + 1;
-      this.slowCalls += 1;
-    }
+    const cell = (this.current % this.bucketCount) * this.totals.length + series;
+    this.cells[cell] = (this.cells[cell] as number) + amount;
+    this.totals[series] = (this.totals[series] as number) + amount;
   }
 
   refresh(now: number): void {
     const index = Math.floor(now / this.bucketMs);
     if (index <= this.current) return;
-    const count = this.bucketCalls.length;
-    if (index - this.current >= count) {
-      // Everything in the ring is older than the window.
-      this.clear();
+    if (index - this.current >= this.bucketCount) {
+      this.clear(); // everything in the ring is older than the window
     } else {
-      // Drop each bucket the window has moved past; it is reused for the new times.
-      for (let step = this.current + 1; step <= index; step += 1) this.dropBucket(step % count);
+      // Drop each bucket the window has moved past; its slot is reused for the new times.
+      for (let step = this.current + 1; step <= index; step += 1) this.dropBucket(step % this.bucketCount);
     }
     this.current = index;
   }
 
   clear(): void {
-    this.bucketCalls.fill(0);
-    this.bucketFailures.fill(0);
-    this.bucketSlow.fill(0);
-    this.calls = 0;
-    this.failures = 0;
-    this.slowCalls = 0;
+    this.cells.fill(0);
+    this.totals.fill(0);
   }
 
-  private dropBucket(slot: number): void {
-    this.calls -= this.bucketCalls[slot] as number;
-    this.failures -= this.bucketFailures[slot] as number;
-    this.slowCalls -= this.bucketSlow[slot] as number;
-    this.bucketCalls[slot] = 0;
-    this.bucketFailures[slot] = 0;
-    this.bucketSlow[slot] = 0;
+  private dropBucket(bucket: number): void {
+    const width = this.totals.length;
+    for (let series = 0; series < width; series += 1) {
+      const cell = bucket * width + series;
+      this.totals[series] = (this.totals[series] as number) - (this.cells[cell] as number);
+      this.cells[cell] = 0;
+    }
+  }
+}
+
+const CALLS = 0;
+const FAILURES = 1;
+const SLOW_CALLS = 2;
+
+export class TimeWindow implements SlidingWindow {
+  private readonly counters: RollingCounters;
+
+  constructor(seconds: number, buckets: number) {
+    this.counters = new RollingCounters(seconds, buckets, 3);
+  }
+
+  get calls(): number {
+    return this.counters.totals[CALLS] as number;
+  }
+
+  get failures(): number {
+    return this.counters.totals[FAILURES] as number;
+  }
+
+  get slowCalls(): number {
+    return this.counters.totals[SLOW_CALLS] as number;
+  }
+
+  record(failed: boolean, slow: boolean, now: number): void {
+    this.counters.add(CALLS, 1, now);
+    if (failed) this.counters.add(FAILURES, 1, now);
+    if (slow) this.counters.add(SLOW_CALLS, 1, now);
+  }
+
+  refresh(now: number): void {
+    this.counters.refresh(now);
+  }
+
+  clear(): void {
+    this.counters.clear();
   }
 }
 

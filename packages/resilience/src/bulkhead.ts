@@ -1,0 +1,203 @@
+// Bulkhead: at most `maxConcurrent` calls run at once; up to `maxQueue` more wait in line (FIFO);
+// anything beyond is rejected at once with BulkheadRejectedError. One bulkhead per dependency means
+// a slow dependency can tie up only its own slots, not every request the service is serving: the
+// Node.js form of "a thread pool per dependency".
+// A bounded queue absorbs short bursts; an unbounded one turns overload into memory growth and
+// latency. A queued call also gives up when its caller's signal aborts or after `queueTimeoutMs`.
+// When a call finishes, its slot passes straight to the next waiter, so a newcomer cannot overtake
+// the queue.
+import { type Registry, register } from 'prom-client';
+import { BulkheadRejectedError } from './errors.ts';
+import { counter, gauge } from './metric-registry.ts';
+import { type ScrapeSource, scrapeSources } from './scrape-sources.ts';
+import { NEVER_ABORTED, type Operation } from './timeout.ts';
+
+export type BulkheadOptions = {
+  name: string;
+  maxConcurrent?: number;
+  maxQueue?: number;
+  queueTimeoutMs?: number;
+  registry?: Registry;
+};
+
+export const BULKHEAD_DEFAULTS = { maxConcurrent: 10, maxQueue: 10 } as const;
+
+export type BulkheadSnapshot = {
+  name: string;
+  active: number;
+  queued: number;
+  maxConcurrent: number;
+  maxQueue: number;
+  rejected: number;
+};
+
+export type Bulkhead = {
+  readonly name: string;
+  execute<T>(operation: Operation<T>, options?: { signal?: AbortSignal }): Promise<T>;
+  snapshot(): BulkheadSnapshot;
+};
+
+type Waiter = { resolve(): void; settled: boolean; cleanup(): void };
+
+type BulkheadMetrics = {
+  active: ReturnType<typeof gauge<'name'>>;
+  queued: ReturnType<typeof gauge<'name'>>;
+  rejections: ReturnType<typeof counter<'name'>>;
+  track(source: ScrapeSource<BulkheadMetrics>): void;
+};
+
+const metricsByRegistry = new WeakMap<Registry, BulkheadMetrics>();
+
+function bulkheadMetrics(registry: Registry): BulkheadMetrics {
+  const cached = metricsByRegistry.get(registry);
+  if (cached) return cached;
+  const sources = scrapeSources<BulkheadMetrics>();
+  const collect = () => sources.flushAll(metrics);
+  const metrics: BulkheadMetrics = {
+    active: gauge(registry, {
+      name: 'bulkhead_active',
+      help: 'Calls running in a bulkhead',
+      labelNames: ['name'],
+      collect,
+    }),
+    queued: gauge(registry, {
+      name: 'bulkhead_queued',
+      help: 'Calls waiting for a bulkhead slot',
+      labelNames: ['name'],
+      collect,
+    }),
+    rejections: counter(registry, {
+      name: 'bulkhead_rejections_total',
+      help: 'Calls a bulkhead rejected (full, or waited too long)',
+      labelNames: ['name'],
+      collect,
+    }),
+    track: (source) => sources.add(source),
+  };
+  metricsByRegistry.set(registry, metrics);
+  return metrics;
+}
+
+export function createBulkhead(options: BulkheadOptions): Bulkhead {
+  return new BulkheadImpl(options);
+}
+
+class BulkheadImpl implements Bulkhead, ScrapeSource<BulkheadMetrics> {
+  readonly name: string;
+  private readonly maxConcurrent: number;
+  private readonly maxQueue: number;
+  private readonly queueTimeoutMs: number | undefined;
+  private active = 0;
+  /** Live waiters; the array below may also hold settled ones (cancelled), skipped when reached. */
+  private queued = 0;
+  private queue: (Waiter | undefined)[] = [];
+  private head = 0;
+  private rejected = 0;
+  private flushedRejected = 0;
+
+  constructor(options: BulkheadOptions) {
+    this.name = options.name;
+    this.maxConcurrent = options.maxConcurrent ?? BULKHEAD_DEFAULTS.maxConcurrent;
+    this.maxQueue = options.maxQueue ?? BULKHEAD_DEFAULTS.maxQueue;
+    this.queueTimeoutMs = options.queueTimeoutMs;
+    if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1) {
+      throw new RangeError('bulkhead maxConcurrent must be an integer >= 1');
+    }
+    if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0)
+      throw new RangeError('bulkhead maxQueue must be an integer >= 0');
+    bulkheadMetrics(options.registry ?? register).track(this);
+  }
+
+  async execute<T>(operation: Operation<T>, options?: { signal?: AbortSignal }): Promise<T> {
+    const signal = options?.signal;
+    if (signal?.aborted) throw signal.reason;
+    if (this.active < this.maxConcurrent && this.queued === 0) this.active += 1;
+    else await this.waitForSlot(signal); // on success the slot is ours (handed over by release)
+    try {
+      return await operation(signal ?? NEVER_ABORTED);
+    } finally {
+      this.release();
+    }
+  }
+
+  private waitForSlot(signal: AbortSignal | undefined): Promise<void> {
+    if (this.queued >= this.maxQueue) {
+      this.rejected += 1;
+      return Promise.reject(new BulkheadRejectedError(this.name, 'full'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const giveUp = (error: unknown) => {
+        if (waiter.settled) return;
+        waiter.settled = true;
+        this.queued -= 1;
+        waiter.cleanup();
+        reject(error);
+      };
+      const onAbort = () => giveUp(signal?.reason);
+      const waiter: Waiter = {
+        resolve,
+        settled: false,
+        cleanup: () => {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      if (this.queueTimeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.rejected += 1;
+          giveUp(new BulkheadRejectedError(this.name, 'queue-timeout'));
+        }, this.queueTimeoutMs);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
+      this.queued += 1;
+    });
+  }
+
+  private release(): void {
+    while (this.head < this.queue.length) {
+      const waiter = this.queue[this.head];
+      this.queue[this.head] = undefined;
+      this.head += 1;
+      if (!waiter || waiter.settled) continue;
+      waiter.settled = true;
+      this.queued -= 1;
+      waiter.cleanup();
+      this.compact();
+      waiter.resolve(); // the slot passes to the waiter: `active` stays the same
+      return;
+    }
+    this.compact();
+    this.active -= 1;
+  }
+
+  /** Drops the consumed front of the queue array once it dominates, so it cannot grow forever. */
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  snapshot(): BulkheadSnapshot {
+    return {
+      name: this.name,
+      active: this.active,
+      queued: this.queued,
+      maxConcurrent: this.maxConcurrent,
+      maxQueue: this.maxQueue,
+      rejected: this.rejected,
+    };
+  }
+
+  flushMetrics(metrics: BulkheadMetrics): void {
+    metrics.active.set({ name: this.name }, this.active);
+    metrics.queued.set({ name: this.name }, this.queued);
+    metrics.rejections.inc({ name: this.name }, this.rejected - this.flushedRejected);
+    this.flushedRejected = this.rejected;
+  }
+}
