@@ -1,0 +1,165 @@
+// The cache without Redis (L1 only): the in-process behaviour every instance has, even while
+// Redis is down. Short TTLs and fixed waits are only used where expiry itself is the subject.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { CacheClosedError, CacheLoadTimeoutError, CacheOptionsError, createCache, NOT_FOUND } from '../src/index.ts';
+import { counterValue } from './helpers.ts';
+
+
+describe('cache without Redis (L1 only)', () => {
+  it('runs one load for concurrent callers of one key and serves the rest from L1', async () => {
+    const registry = new Registry();
+    const cache = createCache({ name: 'sf', registry });
+    let loads = 0;
+    const loader = async () => {
+      loads += 1;
+      await sleep(20);
+      return { id: 1 };
+    };
+    const values = await Promise.all(Array.from({ length: 100 }, () => cache.getOrLoad('a', loader)));
+    assert.equal(loads, 1);
+    assert.ok(values.every((v) => v === values[0]));
+    assert.deepEqual(await cache.getOrLoad('a', loader), { id: 1 });
+    assert.equal(loads, 1);
+    assert.equal(await counterValue(registry, 'cache_coalesced_total', { cache: 'sf' }), 99);
+    assert.equal(await counterValue(registry, 'cache_requests_total', { layer: 'l1', result: 'hit' }), 1);
+    assert.equal(await counterValue(registry, 'cache_loads_total', { result: 'ok' }), 1);
+    await cache.close();
+  });
+
+  it('caches "not found" for negativeTtlMs, whichever way the loader says it', async () => {
+    const cache = createCache({ name: 'neg', registry: new Registry(), negativeTtlMs: 60, ttlJitter: 0 });
+    let loads = 0;
+    const missing = async () => {
+      loads += 1;
+      return cache.notFound();
+    };
+    assert.equal(await cache.getOrLoad('ghost', missing), undefined);
+    assert.equal(await cache.getOrLoad('ghost', missing), undefined);
+    assert.equal(loads, 1);
+    await sleep(80);
+    assert.equal(await cache.getOrLoad('ghost', async () => undefined), undefined);
+    assert.equal(await cache.getOrLoad('ghost', missing), undefined);
+    assert.equal(loads, 1, 'undefined counts as not found too');
+    await cache.close();
+  });
+
+  it('serves the stale value when the loader fails within grace, then backs off', async () => {
+    const cache = createCache({ name: 'sie', registry: new Registry(), ttlMs: 30, ttlJitter: 0, graceMs: 10_000 });
+    await cache.getOrLoad('k', async () => 'v1');
+    await sleep(50);
+    let attempts = 0;
+    const failing = async () => {
+      attempts += 1;
+      throw new Error('database down');
+    };
+    assert.equal(await cache.getOrLoad('k', failing), 'v1');
+    assert.equal(await cache.getOrLoad('k', failing), 'v1');
+    assert.equal(attempts, 1, 'graceBackoffMs keeps the dead source from being hit on every read');
+    await cache.close();
+  });
+
+  it('throws the loader error when there is nothing stale to serve', async () => {
+    const cache = createCache({ name: 'err', registry: new Registry() });
+    await assert.rejects(
+      cache.getOrLoad('k', async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    await cache.close();
+  });
+
+  it('serves stale after the soft timeout and lets the slow load finish in the background', async () => {
+    const cache = createCache({
+      name: 'soft',
+      registry: new Registry(),
+      ttlMs: 30,
+      ttlJitter: 0,
+      graceMs: 10_000,
+      softTimeoutMs: 20,
+      earlyRefresh: false,
+    });
+    await cache.getOrLoad('k', async () => 'old');
+    await sleep(50);
+    const slow = async () => {
+      await sleep(150);
+      return 'new';
+    };
+    const started = Date.now();
+    assert.equal(await cache.getOrLoad('k', slow), 'old');
+    assert.ok(Date.now() - started < 140, 'did not wait for the slow load');
+    await sleep(200);
+    assert.equal(await cache.getOrLoad('k', slow), 'new', 'the background load filled the cache');
+    await cache.close();
+  });
+
+  it('bounds the wait with the hard timeout and aborts the loader', async () => {
+    const cache = createCache({ name: 'hard', registry: new Registry(), hardTimeoutMs: 50 });
+    let aborted = false;
+    await assert.rejects(
+      cache.getOrLoad('k', ({ signal }) => {
+        signal.addEventListener('abort', () => {
+          aborted = true;
+        });
+        return new Promise<string>(() => {});
+      }),
+      (error: unknown) => error instanceof CacheLoadTimeoutError && error.code === 'CACHE_LOAD_TIMEOUT',
+    );
+    assert.ok(aborted);
+    await cache.close();
+  });
+
+  it('drops a namespace by version and entries by tag', async () => {
+    const cache = createCache({ name: 'groups', registry: new Registry() });
+    let loads = 0;
+    const loader = async () => {
+      loads += 1;
+      return loads;
+    };
+    assert.equal(await cache.getOrLoad('a', loader, { namespace: 'user-1' }), 1);
+    assert.equal(await cache.getOrLoad('a', loader, { namespace: 'user-1' }), 1);
+    await cache.invalidateNamespace('user-1');
+    assert.equal(await cache.getOrLoad('a', loader, { namespace: 'user-1' }), 2);
+    assert.equal(await cache.getOrLoad('t', loader, { tags: ['post.1'] }), 3);
+    assert.equal(await cache.getOrLoad('u', loader, { tags: ['post.2'] }), 4);
+    await cache.invalidateTag('post.1');
+    assert.equal(await cache.get('t'), undefined);
+    assert.equal(await cache.get('u'), 4);
+    await cache.close();
+  });
+
+  it('write-through set, delete and getMany', async () => {
+    const cache = createCache({ name: 'wt', registry: new Registry() });
+    await cache.set('a', { n: 1 });
+    await cache.set('b', NOT_FOUND);
+    assert.deepEqual(await cache.getMany(['a', 'b', 'c']), [{ n: 1 }, undefined, undefined]);
+    assert.deepEqual(await cache.getOrLoad('a', async () => ({ n: 2 })), { n: 1 });
+    await cache.delete('a');
+    assert.equal(await cache.get('a'), undefined);
+    await cache.close();
+  });
+
+  it('does not cache a load that was invalidated while it ran', async () => {
+    const cache = createCache({ name: 'race', registry: new Registry() });
+    const pending = cache.getOrLoad('k', async () => {
+      await sleep(30);
+      return 'read before the write';
+    });
+    await sleep(5);
+    await cache.delete('k');
+    assert.equal(await pending, 'read before the write');
+    assert.equal(await cache.get('k'), undefined);
+    await cache.close();
+  });
+
+  it('rejects bad names and use after close with typed errors', async () => {
+    const cache = createCache({ name: 'bad', registry: new Registry() });
+    await assert.rejects(cache.getOrLoad('k', async () => 1, { tags: ['a b'] }), CacheOptionsError);
+    await assert.rejects(cache.get('k', { namespace: 'x:y' }), CacheOptionsError);
+    await cache.close();
+    await assert.rejects(cache.get('k'), CacheClosedError);
+  });
+});
