@@ -46,6 +46,8 @@ export type BatchOptions = {
   batchSize: number;
   /** Broker-side wait for acks=all (ms). */
   sendTimeoutMs: number;
+  /** Fault-injection point between Kafka's ack and the mark (see OutboxRelayOptions). */
+  afterPublish?: (count: number) => void | Promise<void>;
 };
 
 /** Thrown (wrapping the cause) when Kafka did not acknowledge a batch; the producer must be replaced. */
@@ -62,6 +64,7 @@ export async function publishOneBatch({
   producer,
   batchSize,
   sendTimeoutMs,
+  afterPublish,
 }: BatchOptions): Promise<number> {
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -82,6 +85,7 @@ export async function publishOneBatch({
     } catch (error) {
       throw new KafkaSendError(error);
     }
+    await afterPublish?.(rows.length);
     await client.query(MARK_PUBLISHED, [rows.map((row) => row.id)]);
     await client.query('COMMIT');
     return rows.length;

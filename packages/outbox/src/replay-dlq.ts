@@ -35,7 +35,8 @@ export async function replayDlq({
   if (remaining.size === 0) return { replayed: 0, dlqTopic };
 
   const session = createProducerSession(kafka, { retries: 5 });
-  const consumer = kafka.consumer({ groupId: group });
+  // Short fetch wait: the replay disconnects as soon as it is done, and disconnect waits for the fetch.
+  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 250 });
   let replayed = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {

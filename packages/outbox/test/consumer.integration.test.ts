@@ -1,0 +1,256 @@
+// The idempotent consumer against real Kafka and Postgres: effectively-once side effects under
+// redelivery, trace context from the headers, retries, dead letters and the replay command.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { waitUntil } from '@lab/testkit';
+import { context, propagation, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type pg from 'pg';
+import {
+  type ConsumedEvent,
+  type ConsumeOptions,
+  consume,
+  createOutboxRelay,
+  enqueueMany,
+  type OutboxEvent,
+  type OutboxRelay,
+  type RunningConsumer,
+} from '../src/index.ts';
+import { createOutboxFixture, inTransaction, metricValue, type OutboxFixture } from './support.ts';
+
+// What a service with the OpenTelemetry SDK has: a context manager and the W3C propagator.
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+
+const run = promisify(execFile);
+const cli = path.resolve(import.meta.dirname, '../src/cli/replay-dlq.ts');
+let fx: OutboxFixture;
+let relay: OutboxRelay;
+const running: RunningConsumer[] = [];
+
+before(async () => {
+  fx = await createOutboxFixture('outbox_consumer');
+  await fx.db.pool.query(
+    'CREATE TABLE side_effects (group_id text, event_id text, aggregate_id text, n int, trace_id text)',
+  );
+  relay = createOutboxRelay({
+    pool: fx.db.pool,
+    kafka: fx.kafka,
+    registry: fx.registry,
+    pollIntervalMs: 100,
+  });
+  relay.start();
+});
+
+after(async () => {
+  await Promise.all(running.map((consumer) => consumer.stop()));
+  await relay.stop();
+  await fx.cleanup();
+});
+
+function events(topic: string, aggregates: number, perAggregate: number, extra: object = {}): OutboxEvent[] {
+  return Array.from({ length: aggregates * perAggregate }, (_, i) => ({
+    topic,
+    aggregateType: 'account',
+    aggregateId: `acc-${i % aggregates}`,
+    eventType: 'account.credited',
+    payload: { n: Math.floor(i / aggregates), ...extra },
+  }));
+}
+
+// The side effect deliberately has no unique constraint: a duplicate would show up as a second row.
+async function recordSideEffect(event: ConsumedEvent, tx: pg.PoolClient, groupId: string): Promise<void> {
+  await tx.query('INSERT INTO side_effects VALUES ($1, $2, $3, $4, $5)', [
+    groupId,
+    event.eventId,
+    event.key,
+    (event.payload as { n: number }).n,
+    trace.getActiveSpan()?.spanContext().traceId ?? null,
+  ]);
+}
+
+async function startConsumer(options: Omit<ConsumeOptions, 'kafka' | 'pool' | 'registry'>) {
+  const consumer = await consume({
+    kafka: fx.kafka,
+    pool: fx.db.pool,
+    registry: fx.registry,
+    consumerConfig: { maxWaitTimeInMs: 100 },
+    retryBackoff: { initialMs: 20, maxMs: 100 },
+    ...options,
+  });
+  running.push(consumer);
+  return consumer;
+}
+
+async function stopConsumer(consumer: RunningConsumer): Promise<void> {
+  await consumer.stop();
+  running.splice(running.indexOf(consumer), 1);
+}
+
+const sideEffects = async (groupId: string) =>
+  (await fx.db.pool.query('SELECT count(*)::int AS n FROM side_effects WHERE group_id = $1', [groupId]))
+    .rows[0].n as number;
+
+const outcome = (groupId: string, name: string) =>
+  metricValue(fx.registry, 'outbox_consumer_messages_total', { group: groupId, outcome: name });
+
+test('offsets reset to the beginning: every event is redelivered, no side effect happens twice', async () => {
+  const topic = await fx.testKafka.createTopic('account.credited', 3);
+  const groupId = 'ledger';
+  await inTransaction(fx.db, (tx) => enqueueMany(tx, events(topic, 5, 6)));
+  const handler = (event: ConsumedEvent, tx: pg.PoolClient) => recordSideEffect(event, tx, groupId);
+
+  const first = await startConsumer({ topic, groupId, handler });
+  await waitUntil(async () => (await sideEffects(groupId)) === 30, { message: '30 events processed' });
+  await stopConsumer(first);
+  assert.equal(await outcome(groupId, 'processed'), 30);
+
+  const admin = fx.kafka.admin();
+  await admin.connect();
+  await admin.resetOffsets({ groupId, topic, earliest: true });
+  await admin.disconnect();
+
+  const second = await startConsumer({ topic, groupId, handler });
+  await waitUntil(async () => (await outcome(groupId, 'duplicate')) === 30, {
+    message: '30 duplicates seen',
+  });
+  await stopConsumer(second);
+  assert.equal(await sideEffects(groupId), 30, 'zero duplicate side effects');
+  assert.equal(await outcome(groupId, 'processed'), 30);
+  const { rows } = await fx.db.pool.query(
+    'SELECT count(DISTINCT event_id)::int AS n FROM outbox_processed_events WHERE group_id = $1',
+    [groupId],
+  );
+  assert.equal(rows[0].n, 30);
+});
+
+test('the handler runs in the trace context the writer had when it enqueued the event', async () => {
+  const topic = await fx.testKafka.createTopic('account.traced', 1);
+  const groupId = 'traced';
+  const writer = {
+    traceId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    spanId: '1a2b3c4d5e6f7081',
+    traceFlags: TraceFlags.SAMPLED,
+  };
+  await context.with(trace.setSpanContext(ROOT_CONTEXT, writer), () =>
+    inTransaction(fx.db, (tx) => enqueueMany(tx, events(topic, 1, 1))),
+  );
+  const stored = await fx.db.pool.query("SELECT headers->>'traceparent' AS tp FROM outbox WHERE topic = $1", [
+    topic,
+  ]);
+  assert.equal(stored.rows[0].tp, `00-${writer.traceId}-${writer.spanId}-01`);
+
+  const consumer = await startConsumer({
+    topic,
+    groupId,
+    handler: (event, tx) => recordSideEffect(event, tx, groupId),
+  });
+  await waitUntil(async () => (await sideEffects(groupId)) === 1, { message: 'traced event processed' });
+  await stopConsumer(consumer);
+  const { rows } = await fx.db.pool.query('SELECT trace_id FROM side_effects WHERE group_id = $1', [groupId]);
+  assert.equal(rows[0].trace_id, writer.traceId);
+});
+
+test('a poison message is retried, dead-lettered after N attempts, and processed after a fix and replay', async () => {
+  const topic = await fx.testKafka.createTopic('account.poisoned', 1);
+  const groupId = 'poisoned';
+  let fixed = false;
+  const attempts: number[] = [];
+  const consumer = await startConsumer({
+    topic,
+    groupId,
+    maxAttempts: 3,
+    handler: async (event, tx) => {
+      if ((event.payload as { poison?: boolean }).poison && !fixed) {
+        attempts.push(event.attempt);
+        throw new RangeError('cannot credit a negative amount');
+      }
+      await recordSideEffect(event, tx, groupId);
+    },
+  });
+  // One aggregate: a good event, the poison one, another good one (same partition, in this order).
+  const sequence = [...events(topic, 1, 1), ...events(topic, 1, 1, { poison: true }), ...events(topic, 1, 1)];
+  await inTransaction(fx.db, (tx) => enqueueMany(tx, sequence));
+  await waitUntil(async () => (await sideEffects(groupId)) === 2, {
+    message: 'the events around the poison message are processed',
+  });
+  assert.deepEqual(attempts, [1, 2, 3]);
+  assert.equal(await outcome(groupId, 'failed'), 3);
+  assert.equal(await outcome(groupId, 'dead_lettered'), 1);
+  assert.equal(await fx.messageCount(`${topic}.dlq`), 1);
+
+  const dead = await readOne(`${topic}.dlq`);
+  assert.equal(dead.headers['dlq-error'], 'cannot credit a negative amount');
+  assert.equal(dead.headers['dlq-error-type'], 'RangeError');
+  assert.equal(dead.headers['dlq-attempts'], '3');
+  assert.equal(dead.headers['dlq-original-topic'], topic);
+  assert.equal(dead.headers['dlq-original-partition'], '0');
+  assert.equal(dead.headers['dlq-original-offset'], '1');
+  assert.ok(dead.headers['event-id'], 'the event id travels with the dead letter');
+
+  fixed = true;
+  const env = { ...process.env, KAFKA_BROKERS: fx.testKafka.brokers.join(',') };
+  const replay = await run(process.execPath, [cli, topic], { env });
+  assert.equal(JSON.parse(replay.stdout).replayed, 1);
+  await waitUntil(async () => (await sideEffects(groupId)) === 3, {
+    message: 'the replayed event is processed',
+  });
+  const again = await run(process.execPath, [cli, topic], { env });
+  assert.equal(JSON.parse(again.stdout).replayed, 0, 'a second replay finds nothing new');
+  await stopConsumer(consumer);
+});
+
+test('a value that is not JSON goes to the DLQ at once: retrying cannot fix it', async () => {
+  const topic = await fx.testKafka.createTopic('account.garbage', 1);
+  const groupId = 'garbage';
+  const consumer = await startConsumer({ topic, groupId, maxAttempts: 5, handler: async () => {} });
+  const producer = fx.kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    messages: [{ key: 'k', value: 'not json {', headers: { 'event-id': 'garbage-1' } }],
+  });
+  await producer.disconnect();
+  await waitUntil(async () => (await outcome(groupId, 'dead_lettered')) === 1, { message: 'dead-lettered' });
+  assert.equal(await outcome(groupId, 'failed'), 1);
+  assert.equal((await readOne(`${topic}.dlq`)).headers['dlq-attempts'], '1');
+  await stopConsumer(consumer);
+});
+
+test('the replay command rejects bad usage', async () => {
+  for (const args of [[], ['a', 'b'], ['a', '--timeout-ms', 'soon'], ['a', '--bogus']]) {
+    await assert.rejects(
+      run(process.execPath, [cli, ...args], { env: { ...process.env, KAFKA_BROKERS: 'x:1' } }),
+      {
+        code: 2,
+      },
+    );
+  }
+  await assert.rejects(run(process.execPath, [cli, 'a'], { env: { ...process.env, KAFKA_BROKERS: '' } }), {
+    code: 2,
+  });
+});
+
+async function readOne(topic: string): Promise<{ headers: Record<string, string> }> {
+  const consumer = fx.kafka.consumer({ groupId: `reader-${Math.random()}`, maxWaitTimeInMs: 100 });
+  let found: { headers: Record<string, string> } | undefined;
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
+      found ??= { headers };
+    },
+  });
+  try {
+    await waitUntil(() => found !== undefined, { message: `a message on ${topic}` });
+  } finally {
+    await consumer.disconnect();
+  }
+  return found as { headers: Record<string, string> };
+}

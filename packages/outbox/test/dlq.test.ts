@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KafkaMessage } from 'kafkajs';
+import { deadLetterHeaders, dlqTopicFor, replayHeaders } from '../src/dlq.ts';
+import { advisoryLockKey } from '../src/leadership.ts';
+
+const message = {
+  key: Buffer.from('agg-1'),
+  value: Buffer.from('{}'),
+  offset: '41',
+  timestamp: '0',
+  attributes: 0,
+  headers: {
+    'event-id': Buffer.from('e-1'),
+    traceparent: 'tp',
+    repeated: [Buffer.from('a'), Buffer.from('b')],
+  },
+} as unknown as KafkaMessage;
+
+test('dead-letter headers keep the original headers and add the triage facts', () => {
+  const headers = deadLetterHeaders(message, {
+    error: new TypeError('boom'),
+    attempts: 3,
+    topic: 'post.created',
+    partition: 2,
+    groupId: 'feed',
+  });
+  assert.equal(headers['event-id'], 'e-1');
+  assert.equal(headers.traceparent, 'tp');
+  assert.equal(headers.repeated, 'a');
+  assert.equal(headers['dlq-error'], 'boom');
+  assert.equal(headers['dlq-error-type'], 'TypeError');
+  assert.equal(headers['dlq-attempts'], '3');
+  assert.equal(headers['dlq-original-topic'], 'post.created');
+  assert.equal(headers['dlq-original-partition'], '2');
+  assert.equal(headers['dlq-original-offset'], '41');
+  assert.equal(headers['dlq-group'], 'feed');
+  assert.ok(!Number.isNaN(Date.parse(headers['dlq-failed-at'] as string)));
+});
+
+test('a thrown non-Error and a huge message still make valid headers', () => {
+  assert.equal(
+    deadLetterHeaders(message, { error: 'nope', attempts: 1, topic: 't', partition: 0, groupId: 'g' })[
+      'dlq-error'
+    ],
+    'nope',
+  );
+  const long = deadLetterHeaders(message, {
+    error: new Error('x'.repeat(10_000)),
+    attempts: 1,
+    topic: 't',
+    partition: 0,
+    groupId: 'g',
+  });
+  assert.equal(long['dlq-error']?.length, 2_000);
+});
+
+test('replay strips only the dlq-* headers; the DLQ of a topic is <topic>.dlq', () => {
+  assert.deepEqual(replayHeaders({ 'event-id': 'e', 'dlq-error': 'x', 'dlq-attempts': '3' }), {
+    'event-id': 'e',
+  });
+  assert.equal(dlqTopicFor('url.created'), 'url.created.dlq');
+});
+
+test('advisory lock keys are stable per name and differ between names', () => {
+  assert.equal(advisoryLockKey('a'), advisoryLockKey('a'));
+  assert.notEqual(advisoryLockKey('a'), advisoryLockKey('b'));
+  assert.match(advisoryLockKey('a'), /^-?\d+$/);
+});

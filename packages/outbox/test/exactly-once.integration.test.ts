@@ -1,0 +1,182 @@
+// The acceptance test of the outbox: 10,000 events over 100 aggregates are written while the leading
+// relay of two is SIGKILLed and Kafka is cut off (Toxiproxy) for several seconds. After recovery
+// every event has been consumed exactly once by the idempotent consumer, in order per aggregate,
+// none lost. Relays run as child processes so the kill is real. The leader is killed in its worst
+// moment -- Kafka has acknowledged a batch that is not marked published yet -- so the standby
+// publishes that batch again and the consumer must absorb real duplicates.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import { createKafkaFaultProxy, type KafkaFaultProxy, waitUntil } from '@lab/testkit';
+import { consume, enqueueMany, type OutboxEvent, type RunningConsumer } from '../src/index.ts';
+import { createOutboxFixture, inTransaction, metricValue, type OutboxFixture } from './support.ts';
+
+const AGGREGATES = 100;
+const ROUNDS = 100; // one event per aggregate per round: 10,000 events
+const KILL_AND_CUT_AT_ROUND = 30;
+const CUT_FOR_MS = 4_000;
+const relayScript = path.resolve(import.meta.dirname, 'fixtures/relay-process.ts');
+
+let fx: OutboxFixture;
+let fault: KafkaFaultProxy;
+let consumer: RunningConsumer | undefined;
+const children: ChildProcess[] = [];
+
+before(async () => {
+  fx = await createOutboxFixture('outbox_exactly_once');
+  fault = await createKafkaFaultProxy('outbox_exactly_once');
+  // The consumer's state: the last n applied per aggregate, every side effect, every order violation.
+  await fx.db.pool.query(`
+    CREATE TABLE aggregate_state (aggregate_id text PRIMARY KEY, last_n int NOT NULL);
+    CREATE TABLE side_effects (event_id text, aggregate_id text, n int);
+    CREATE TABLE order_violations (aggregate_id text, n int, last_n int);
+    INSERT INTO aggregate_state SELECT 'agg-' || i, -1 FROM generate_series(0, ${AGGREGATES - 1}) i;`);
+});
+
+after(async () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await consumer?.stop();
+  await fault.proxy.remove();
+  await fx.cleanup();
+});
+
+type Relay = { child: ChildProcess; leader: boolean; becameLeader: Promise<void>; nextAck(): Promise<void> };
+
+function spawnRelay(pauseAfterAckMs = 0): Relay {
+  const child = spawn(process.execPath, [relayScript], {
+    env: {
+      ...process.env,
+      DATABASE_URL: fx.db.url,
+      KAFKA_BROKERS: fx.testKafka.brokers.join(','),
+      PROXY_HOST: fault.proxy.host,
+      PROXY_PORT: String(fault.proxy.port),
+      BATCH_SIZE: '1000',
+      PAUSE_AFTER_ACK_MS: String(pauseAfterAckMs),
+    },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(child);
+  let acked = () => {};
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const relay: Relay = {
+    child,
+    leader: false,
+    becameLeader: new Promise((resolve) => {
+      lines.on('line', (line) => {
+        const report = JSON.parse(line) as { leader?: boolean; acked?: number };
+        if (report.acked) acked();
+        if (report.leader === undefined) return;
+        relay.leader = report.leader;
+        if (relay.leader) resolve();
+      });
+    }),
+    nextAck: () =>
+      new Promise<void>((resolve) => {
+        acked = resolve;
+      }),
+  };
+  return relay;
+}
+
+test('10,000 events, Kafka cut and the leading relay killed: each consumed exactly once, in order', async (t) => {
+  const topic = await fx.testKafka.createTopic('order.changed', 6);
+  const groupId = 'order-projection';
+
+  consumer = await consume({
+    kafka: fx.kafka,
+    pool: fx.db.pool,
+    topic,
+    groupId,
+    registry: fx.registry,
+    partitionsConsumedConcurrently: 6,
+    consumerConfig: { maxWaitTimeInMs: 100 },
+    handler: async (event, tx) => {
+      const { n } = event.payload as { n: number };
+      // Apply only the next n of the aggregate; anything else is an order violation (recorded).
+      const applied = await tx.query(
+        'UPDATE aggregate_state SET last_n = $2 WHERE aggregate_id = $1 AND last_n = $2 - 1',
+        [event.key, n],
+      );
+      if (applied.rowCount === 0) {
+        await tx.query(
+          'INSERT INTO order_violations SELECT $1, $2, last_n FROM aggregate_state WHERE aggregate_id = $1',
+          [event.key, n],
+        );
+      }
+      await tx.query('INSERT INTO side_effects VALUES ($1, $2, $3)', [event.eventId, event.key, n]);
+    },
+  });
+
+  // The first relay pauses 300 ms between Kafka's ack and the mark: the kill window.
+  const first = spawnRelay(300);
+  await first.becameLeader;
+  const second = spawnRelay();
+
+  let cutAt = 0;
+  for (let round = 0; round < ROUNDS; round += 1) {
+    if (round === KILL_AND_CUT_AT_ROUND) {
+      assert.equal(first.leader, true, 'the first relay still leads when it is killed');
+      await first.nextAck(); // a batch is in Kafka and not yet marked published
+      first.child.kill('SIGKILL');
+      await once(first.child, 'exit');
+      await fault.proxy.cut();
+      cutAt = Date.now();
+    }
+    const batch: OutboxEvent[] = Array.from({ length: AGGREGATES }, (_, i) => ({
+      topic,
+      aggregateType: 'order',
+      aggregateId: `agg-${i}`,
+      eventType: 'order.changed',
+      payload: { n: round },
+    }));
+    await inTransaction(fx.db, (tx) => enqueueMany(tx, batch));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await second.becameLeader; // the standby took over the lock the killed relay's session held
+  const unpublished = async () =>
+    (await fx.db.pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0]
+      .n as number;
+  assert.ok((await unpublished()) > 0, 'events piled up in the outbox while Kafka was cut');
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, cutAt + CUT_FOR_MS - Date.now())));
+  await fault.proxy.restore();
+
+  const sideEffects = async () =>
+    (await fx.db.pool.query('SELECT count(*)::int AS n FROM side_effects')).rows[0].n as number;
+  await waitUntil(async () => (await sideEffects()) >= AGGREGATES * ROUNDS && (await unpublished()) === 0, {
+    timeoutMs: 40_000,
+    intervalMs: 250,
+    message: 'all 10,000 events consumed',
+  });
+
+  const { rows } = await fx.db.pool.query(`
+    SELECT (SELECT count(*)::int FROM side_effects) AS effects,
+           (SELECT count(DISTINCT event_id)::int FROM side_effects) AS distinct_events,
+           (SELECT count(*)::int FROM order_violations) AS violations,
+           (SELECT count(*)::int FROM aggregate_state WHERE last_n = ${ROUNDS - 1}) AS complete_aggregates`);
+  assert.deepEqual(rows[0], {
+    effects: AGGREGATES * ROUNDS,
+    distinct_events: AGGREGATES * ROUNDS,
+    violations: 0,
+    complete_aggregates: AGGREGATES,
+  });
+  assert.equal(
+    await metricValue(fx.registry, 'outbox_consumer_messages_total', { outcome: 'processed' }),
+    10_000,
+  );
+  assert.ok(
+    (await fx.messageCount(topic)) >= AGGREGATES * ROUNDS,
+    'Kafka holds every event (some maybe twice)',
+  );
+  assert.equal(first.child.signalCode, 'SIGKILL');
+  const duplicates = await metricValue(fx.registry, 'outbox_consumer_messages_total', {
+    outcome: 'duplicate',
+  });
+  const inKafka = await fx.messageCount(topic);
+  t.diagnostic(`Kafka messages: ${inKafka}; duplicates skipped by the consumer: ${duplicates}`);
+  assert.ok(duplicates > 0, 'the batch acked before the kill was published twice');
+  assert.equal(inKafka, AGGREGATES * ROUNDS + duplicates);
+});

@@ -1,0 +1,84 @@
+// Shared set-up for the outbox integration tests: a fresh database with the outbox schema, unique
+// Kafka topics, quiet KafkaJS clients and a private metrics registry per test file.
+import { createTestDatabase, createTestKafka, type TestDatabase, type TestKafka } from '@lab/testkit';
+import { type ISocketFactory, Kafka, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { applyOutboxSchema } from '../src/index.ts';
+
+export type OutboxFixture = {
+  db: TestDatabase;
+  testKafka: TestKafka;
+  /** A direct client to the broker. */
+  kafka: Kafka;
+  registry: Registry;
+  /** A client whose connections go through `socketFactory` (a fault proxy). */
+  kafkaVia(socketFactory: ISocketFactory): Kafka;
+  /** Sum of the topic's partition end offsets: how many messages it holds. */
+  messageCount(topic: string): Promise<number>;
+  cleanup(): Promise<void>;
+};
+
+export async function createOutboxFixture(label: string): Promise<OutboxFixture> {
+  const db = await createTestDatabase(label);
+  await applyOutboxSchema(db.pool);
+  const testKafka = await createTestKafka(label);
+  const clientOptions = {
+    brokers: testKafka.brokers,
+    logLevel: logLevel.NOTHING,
+    // Reconnect quickly after a fault is lifted; the relay has its own (capped) backoff on top.
+    retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+  };
+  const kafka = new Kafka({ ...clientOptions, clientId: `${label}-direct` });
+  const admin = kafka.admin();
+  await admin.connect();
+  return {
+    db,
+    testKafka,
+    kafka,
+    registry: new Registry(),
+    kafkaVia: (socketFactory) => new Kafka({ ...clientOptions, clientId: `${label}-proxied`, socketFactory }),
+    async messageCount(topic) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+    },
+    async cleanup() {
+      await admin.disconnect();
+      await testKafka.cleanup();
+      await db.drop();
+    },
+  };
+}
+
+export async function inTransaction<T>(
+  db: TestDatabase,
+  work: (tx: import('pg').PoolClient) => Promise<T>,
+): Promise<T> {
+  const tx = await db.pool.connect();
+  try {
+    await tx.query('BEGIN');
+    const result = await work(tx);
+    await tx.query('COMMIT');
+    return result;
+  } catch (error) {
+    await tx.query('ROLLBACK');
+    throw error;
+  } finally {
+    tx.release();
+  }
+}
+
+/** Sum of a metric's series matching `labels`; `series` picks e.g. `outbox_batch_size_count`. */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+  series = name,
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((value) => ((value as { metricName?: string }).metricName ?? name) === series)
+    .filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))
+    .reduce((sum, value) => sum + value.value, 0);
+}
