@@ -240,11 +240,15 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   private onSuccess(permit: number, started: number): void {
     const now = this.clock.now();
     const durationMs = now - started;
-    const slow = durationMs > this.slowCallDurationMs;
-    const outcome = slow ? 'slow' : 'success';
-    this.totals[outcome] += 1;
-    if (this.events.has(outcome)) this.events.emit(outcome, { name: this.name, durationMs });
-    this.record(permit, false, slow, now);
+    if (durationMs > this.slowCallDurationMs) {
+      this.totals.slow += 1;
+      if (this.events.has('slow')) this.events.emit('slow', { name: this.name, durationMs });
+      this.record(permit, false, true, now);
+    } else {
+      this.totals.success += 1;
+      if (this.events.has('success')) this.events.emit('success', { name: this.name, durationMs });
+      this.record(permit, false, false, now);
+    }
   }
 
   /** Records a thrown error; returns whether it counted against the dependency (fallback applies). */
