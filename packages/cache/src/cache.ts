@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { type CircuitBreaker, createCircuitBreaker } from '@lab/resilience';
 import { type Entry, graceUntil, isFresh, isNewerFresh, NOT_FOUND, type NotFound } from './entry.ts';
 import { CacheClosedError } from './errors.ts';
-import { type Flight, offerStale, serve, startFlight } from './flight.ts';
+import { armHardTimeout, type Flight, offerStale, startFlight } from './flight.ts';
 import { createInvalidationBus, encodeInvalidation, type Invalidation } from './invalidation-bus.ts';
 import { assertName, createKeyspace } from './keys.ts';
 import { createL1Store, type L1Store } from './l1-store.ts';
@@ -212,7 +212,7 @@ function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
   const timeouts = { softTimeoutMs: o.softTimeoutMs, hardTimeoutMs: o.hardTimeoutMs };
   const beta = o.earlyRefreshBeta;
   const answer = (entry: Entry): unknown => (entry.notFound ? undefined : entry.value);
-  const removeFlight = (key: string) => (flight: Flight) => {
+  const forget = (key: string) => (flight: Flight) => {
     if (flights.get(key) === flight) flights.delete(key);
   };
 
@@ -245,12 +245,11 @@ function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     refreshOf: Entry | undefined,
   ): Flight {
     const flight = startFlight(
-      key,
       options?.tags,
       stale,
       timeouts,
       (f) => fly(f, key, userKey, loader, options, refreshOf),
-      removeFlight(key),
+      forget(key),
     );
     flights.set(key, flight);
     return flight;
@@ -282,6 +281,7 @@ function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
         const usable = stored !== undefined && now < graceUntil(stored, o.graceMs);
         if (usable) offerStale(flight, stored, o.softTimeoutMs);
         if (foreground) (usable ? metrics.l2.stale : metrics.l2.miss).value += 1;
+        armHardTimeout(flight, userKey, o.hardTimeoutMs, () => forget(key)(flight));
         const lock = await lockForLoad(flight, key, refreshOf?.createdAt ?? 0);
         if (lock.kind === 'filled') {
           if (!flight.invalidated) l1?.fill(key, lock.entry, Date.now());
@@ -341,6 +341,7 @@ function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     options: WriteOptions | undefined,
     token: string,
   ): Promise<Entry> {
+    armHardTimeout(flight, userKey, o.hardTimeoutMs, () => forget(key)(flight));
     const controller = new AbortController();
     flight.controller = controller;
     const started = performance.now();
@@ -433,7 +434,7 @@ function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     } else {
       flight = startLoad(key, userKey, loader, options, known, undefined);
     }
-    const served = await serve(flight);
+    const served = await flight.answer;
     if (served.stale) metrics.staleServed[served.stale].value += 1;
     return answer(served.entry);
   }

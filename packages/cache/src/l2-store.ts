@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { decodeEntry, encodeEntry } from './codec.ts';
 import type { Entry } from './entry.ts';
 import type { Keyspace } from './keys.ts';
+import { createReadBatcher } from './read-batcher.ts';
 import * as scripts from './scripts.ts';
 import type { Serializer } from './serializer.ts';
 
@@ -38,8 +39,14 @@ export function createL2Store(
 ): L2Store {
   const decode = (text: string | null) => (text === null ? undefined : decodeEntry(text, serializer));
   const guarded = <T>(call: () => Promise<T>): Promise<T> => breaker.execute(call);
+  // One breaker call per batch: a batch is one Redis command.
+  const read = createReadBatcher((keys) =>
+    keys.length === 1
+      ? guarded(() => redis.get(keys[0] as string)).then((value) => [value])
+      : guarded(() => redis.mget(keys)),
+  );
   return {
-    get: (valueKey) => guarded(async () => decode(await redis.get(valueKey))),
+    get: async (valueKey) => decode(await read(valueKey)),
     getMany: (valueKeys) => guarded(async () => (await redis.mget(valueKeys)).map(decode)),
     lockOrGet: (valueKey, token, lockTtlMs, now, knownCreatedAt) =>
       guarded(async () => {

@@ -1,8 +1,8 @@
 // @lab/cache against real Redis: several cache instances, each on its own connection, sharing
 // one key prefix, as replicas of a service would.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestRedis, type TestRedis, waitUntil } from '@lab/testkit';
 import { Registry } from 'prom-client';
 import type { Cache } from '../src/index.ts';
@@ -37,8 +37,16 @@ describe('cache on real Redis', () => {
     assert.ok(results.every((value) => JSON.stringify(value) === JSON.stringify(results[0])));
     const lockWaits = await Promise.all(registries.map((r) => counterValue(r, 'cache_lock_waits_total', {})));
     const coalesced = await Promise.all(registries.map((r) => counterValue(r, 'cache_coalesced_total', {})));
-    assert.equal(lockWaits.reduce((a, b) => a + b), 2, 'two instances waited on the Redis lock');
-    assert.equal(coalesced.reduce((a, b) => a + b), 997, 'the rest joined their instance’s flight');
+    assert.equal(
+      lockWaits.reduce((a, b) => a + b),
+      2,
+      'two instances waited on the Redis lock',
+    );
+    assert.equal(
+      coalesced.reduce((a, b) => a + b),
+      997,
+      'the rest joined their instance’s flight',
+    );
   });
 
   it('an invalidation from one instance removes the L1 copy in the others within 100 ms', async () => {
@@ -102,7 +110,10 @@ describe('cache on real Redis', () => {
     assert.ok(loads.length >= 3, `refreshed ${loads.length - 1} times`);
     for (let i = 1; i < loads.length; i += 1) {
       const previous = loads[i - 1] as { end: number };
-      assert.ok((loads[i] as { start: number }).start < previous.end + 500, `refresh ${i} started before expiry`);
+      assert.ok(
+        (loads[i] as { start: number }).start < previous.end + 500,
+        `refresh ${i} started before expiry`,
+      );
     }
     assert.equal(await counterValue(registry, 'cache_requests_total', { layer: 'l1', result: 'miss' }), 1);
     assert.equal(await counterValue(registry, 'cache_requests_total', { layer: 'l1', result: 'stale' }), 0);
@@ -120,7 +131,11 @@ describe('cache on real Redis', () => {
     assert.equal(await warm.getOrLoad('price', failing), 42, 'stale copy from L1');
     const registry = new Registry();
     const cold = open('stale-b', { ...options, registry });
-    assert.equal(await cold.getOrLoad('price', failing), 42, 'stale copy from L2 on an instance with an empty L1');
+    assert.equal(
+      await cold.getOrLoad('price', failing),
+      42,
+      'stale copy from L2 on an instance with an empty L1',
+    );
     assert.equal(await counterValue(registry, 'cache_stale_served_total', { reason: 'error' }), 1);
   });
 

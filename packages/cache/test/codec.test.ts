@@ -28,7 +28,14 @@ describe('entry serialization', () => {
   });
 
   it('treats anything malformed as a miss instead of throwing', () => {
-    for (const bad of ['', 'hello', '2|1|2|3|v||"x"', '1|a|2|3|v||"x"', '1|1|2|3|q||"x"', '1|1|2|3|v||{not json']) {
+    for (const bad of [
+      '',
+      'hello',
+      '2|1|2|3|v||"x"',
+      '1|a|2|3|v||"x"',
+      '1|1|2|3|q||"x"',
+      '1|1|2|3|v||{not json',
+    ]) {
       assert.equal(decodeEntry(bad, jsonSerializer), undefined, bad);
     }
   });

@@ -15,7 +15,16 @@ describe('invalidation messages', () => {
   });
 
   it('ignores malformed messages', () => {
-    for (const bad of ['', 'nope', 'null', '[]', '{"k":["a"]}', '{"o":"x"}', '{"o":"x","k":[1]}', '{"o":1,"g":"t"}']) {
+    for (const bad of [
+      '',
+      'nope',
+      'null',
+      '[]',
+      '{"k":["a"]}',
+      '{"o":"x"}',
+      '{"o":"x","k":[1]}',
+      '{"o":1,"g":"t"}',
+    ]) {
       assert.equal(decodeInvalidation(bad), undefined, bad);
     }
   });

@@ -1,12 +1,17 @@
 // The cache without Redis (L1 only): the in-process behaviour every instance has, even while
 // Redis is down. Short TTLs and fixed waits are only used where expiry itself is the subject.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import { CacheClosedError, CacheLoadTimeoutError, CacheOptionsError, createCache, NOT_FOUND } from '../src/index.ts';
+import {
+  CacheClosedError,
+  CacheLoadTimeoutError,
+  CacheOptionsError,
+  createCache,
+  NOT_FOUND,
+} from '../src/index.ts';
 import { counterValue } from './helpers.ts';
-
 
 describe('cache without Redis (L1 only)', () => {
   it('runs one load for concurrent callers of one key and serves the rest from L1', async () => {
@@ -47,7 +52,13 @@ describe('cache without Redis (L1 only)', () => {
   });
 
   it('serves the stale value when the loader fails within grace, then backs off', async () => {
-    const cache = createCache({ name: 'sie', registry: new Registry(), ttlMs: 30, ttlJitter: 0, graceMs: 10_000 });
+    const cache = createCache({
+      name: 'sie',
+      registry: new Registry(),
+      ttlMs: 30,
+      ttlJitter: 0,
+      graceMs: 10_000,
+    });
     await cache.getOrLoad('k', async () => 'v1');
     await sleep(50);
     let attempts = 0;
@@ -157,7 +168,10 @@ describe('cache without Redis (L1 only)', () => {
 
   it('rejects bad names and use after close with typed errors', async () => {
     const cache = createCache({ name: 'bad', registry: new Registry() });
-    await assert.rejects(cache.getOrLoad('k', async () => 1, { tags: ['a b'] }), CacheOptionsError);
+    await assert.rejects(
+      cache.getOrLoad('k', async () => 1, { tags: ['a b'] }),
+      CacheOptionsError,
+    );
     await assert.rejects(cache.get('k', { namespace: 'x:y' }), CacheOptionsError);
     await cache.close();
     await assert.rejects(cache.get('k'), CacheClosedError);

@@ -49,7 +49,12 @@ describe('cache through a Redis outage', () => {
       registry,
     });
     cache = createCache({ name: 'outage', redis: proxied, keyPrefix: redis.prefix, registry, breaker });
-    peer = createCache({ name: 'peer', redis: redis.connect(), keyPrefix: redis.prefix, registry: new Registry() });
+    peer = createCache({
+      name: 'peer',
+      redis: redis.connect(),
+      keyPrefix: redis.prefix,
+      registry: new Registry(),
+    });
     await Promise.all([cache.ready(), peer.ready()]);
   });
 
@@ -77,7 +82,12 @@ describe('cache through a Redis outage', () => {
       assert.equal(value, `d${i}`);
     }
     assert.equal(loads, 30, 'every read fell through to the loader, none threw');
-    assert.ok((await counterValue(registry, 'circuit_breaker_transitions_total', { name: 'outage-l2', to: 'open' })) >= 1);
+    assert.ok(
+      (await counterValue(registry, 'circuit_breaker_transitions_total', {
+        name: 'outage-l2',
+        to: 'open',
+      })) >= 1,
+    );
     assert.ok((cache.breaker?.snapshot().totals.rejected ?? 0) > 0, 'the open breaker failed calls fast');
 
     // L1 and single-flight still protect the database while Redis is away.
@@ -105,10 +115,13 @@ describe('cache through a Redis outage', () => {
     assert.equal(cache.breaker?.state, 'closed');
 
     // The subscriber reconnected: after its resync (L1 cleared), a peer's write drops our copy again.
-    await waitUntil(async () => (await counterValue(registry, 'cache_invalidations_total', { kind: 'resync' })) >= 1, {
-      timeoutMs: 10_000,
-      message: 'subscriber resynced',
-    });
+    await waitUntil(
+      async () => (await counterValue(registry, 'cache_invalidations_total', { kind: 'resync' })) >= 1,
+      {
+        timeoutMs: 10_000,
+        message: 'subscriber resynced',
+      },
+    );
     assert.equal(await cache.getOrLoad('shared', async () => 'old'), 'old');
     await peer.set('shared', 'new');
     await waitUntil(async () => (await cache.get('shared')) === 'new', {

@@ -4,8 +4,14 @@ import { jitteredTtl } from '../src/ttl.ts';
 
 describe('TTL jitter', () => {
   it('stays within [ttl·(1−jitter), ttl] at both ends of the random range', () => {
-    assert.equal(jitteredTtl(60_000, 0.1, () => 0), 60_000);
-    assert.equal(jitteredTtl(60_000, 0.1, () => 0.999_999), 54_000);
+    assert.equal(
+      jitteredTtl(60_000, 0.1, () => 0),
+      60_000,
+    );
+    assert.equal(
+      jitteredTtl(60_000, 0.1, () => 0.999_999),
+      54_000,
+    );
   });
 
   it('spreads real random draws over the whole band', () => {
@@ -16,6 +22,9 @@ describe('TTL jitter', () => {
 
   it('is the plain TTL without jitter and never below 1 ms', () => {
     assert.equal(jitteredTtl(500, 0), 500);
-    assert.equal(jitteredTtl(1, 0.9, () => 0.99), 1);
+    assert.equal(
+      jitteredTtl(1, 0.9, () => 0.99),
+      1,
+    );
   });
 });

@@ -30,6 +30,9 @@ describe('XFetch decision', () => {
 
   it('always recomputes at or after expiry, never without a measured load time', () => {
     assert.equal(shouldRefreshEarly({ ...base, now: base.expiresAt, random: () => 0.999 }), true);
-    assert.equal(shouldRefreshEarly({ ...base, deltaMs: 0, now: base.expiresAt - 1, random: () => 0 }), false);
+    assert.equal(
+      shouldRefreshEarly({ ...base, deltaMs: 0, now: base.expiresAt - 1, random: () => 0 }),
+      false,
+    );
   });
 });
