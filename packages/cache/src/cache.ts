@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CircuitBreaker, createCircuitBreaker } from '@lab/resilience';
 import { type Entry, graceUntil, isFresh, isNewerFresh, NOT_FOUND, type NotFound } from './entry.ts';
-import { CacheClosedError } from './errors.ts';
+import { CacheClosedError, CacheLoadTimeoutError } from './errors.ts';
 import { armHardTimeout, type Flight, offerStale, startFlight } from './flight.ts';
 import { createInvalidationBus, encodeInvalidation, type Invalidation } from './invalidation-bus.ts';
 import { assertName, createKeyspace } from './keys.ts';
@@ -151,17 +151,7 @@ export function createCache(options: CacheOptions): Cache {
       checkOpen();
       checkTags(options?.tags);
       const valueKey = await keyOf(key, options?.namespace);
-      const now = Date.now();
-      const notFound = value === NOT_FOUND;
-      const ttl = jitteredTtl(notFound ? o.negativeTtlMs : (options?.ttlMs ?? o.ttlMs), o.ttlJitter);
-      const entry: Entry = {
-        value: notFound ? undefined : value,
-        notFound,
-        createdAt: now,
-        expiresAt: now + ttl,
-        delta: 0,
-        tags: options?.tags,
-      };
+      const entry = engine.entryFor(value, 0, options);
       // Whatever a load in flight read from the database is older than this value.
       const flight = flights.get(valueKey);
       if (flight) flight.invalidated = true;
@@ -215,6 +205,21 @@ function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
   const forget = (key: string) => (flight: Flight) => {
     if (flights.get(key) === flight) flights.delete(key);
   };
+
+  /** A new entry, written now; NOT_FOUND and undefined both mean "no such record". */
+  function entryFor(value: unknown, delta: number, options: WriteOptions | undefined): Entry {
+    const now = Date.now();
+    const notFound = value === NOT_FOUND || value === undefined;
+    const ttl = jitteredTtl(notFound ? o.negativeTtlMs : (options?.ttlMs ?? o.ttlMs), o.ttlJitter);
+    return {
+      value: notFound ? undefined : value,
+      notFound,
+      createdAt: now,
+      expiresAt: now + ttl,
+      delta,
+      tags: options?.tags,
+    };
+  }
 
   /** Runs one Redis operation; a failure (or an open breaker) is counted and becomes FAILED. */
   async function attempt<T>(op: string, call: () => Promise<T>): Promise<T | typeof FAILED> {
@@ -342,6 +347,11 @@ function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     token: string,
   ): Promise<Entry> {
     armHardTimeout(flight, userKey, o.hardTimeoutMs, () => forget(key)(flight));
+    if (flight.timedOut) {
+      // The hard timeout fired during the lock wait: callers are gone, a newer flight may be loading.
+      if (token && l2) void attempt('lock', () => l2.release(key, token));
+      throw new CacheLoadTimeoutError(userKey, o.hardTimeoutMs);
+    }
     const controller = new AbortController();
     flight.controller = controller;
     const started = performance.now();
@@ -360,18 +370,8 @@ function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     }
     const delta = performance.now() - started;
     metrics.observeLoad(delta / 1000);
-    const notFound = result === NOT_FOUND || result === undefined;
-    (notFound ? metrics.loads.notFound : metrics.loads.ok).value += 1;
-    const now = Date.now();
-    const ttl = jitteredTtl(notFound ? o.negativeTtlMs : (options?.ttlMs ?? o.ttlMs), o.ttlJitter);
-    const entry: Entry = {
-      value: notFound ? undefined : result,
-      notFound,
-      createdAt: now,
-      expiresAt: now + ttl,
-      delta,
-      tags: options?.tags,
-    };
+    const entry = entryFor(result, delta, options);
+    (entry.notFound ? metrics.loads.notFound : metrics.loads.ok).value += 1;
     if (flight.invalidated) {
       // Invalidated while we loaded: what we read may predate the write. Answer, don't cache.
       if (token && l2) void attempt('lock', () => l2.release(key, token));
@@ -492,5 +492,5 @@ function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     return values;
   }
 
-  return { getOrLoad, get, getMany, store, attempt };
+  return { getOrLoad, get, getMany, store, attempt, entryFor };
 }

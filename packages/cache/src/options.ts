@@ -117,26 +117,24 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
 }
 
 function validate(o: ResolvedOptions): void {
-  const positive = {
-    ttlMs: o.ttlMs,
-    negativeTtlMs: o.negativeTtlMs,
-    hardTimeoutMs: o.hardTimeoutMs,
-    lockTtlMs: o.lockTtlMs,
+  const check = (values: Record<string, number>, ok: (value: number) => boolean, rule: string) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (!ok(value) || !Number.isFinite(value))
+        throw new CacheOptionsError(`${name} must be a finite number ${rule}`);
+    }
   };
-  for (const [name, value] of Object.entries(positive)) {
-    if (!(value > 0) || !Number.isFinite(value))
-      throw new CacheOptionsError(`${name} must be a finite number > 0`);
-  }
-  const nonNegative = {
-    graceMs: o.graceMs,
-    graceBackoffMs: o.graceBackoffMs,
-    softTimeoutMs: o.softTimeoutMs,
-    lockWaitMs: o.lockWaitMs,
-  };
-  for (const [name, value] of Object.entries(nonNegative)) {
-    if (!(value >= 0) || !Number.isFinite(value))
-      throw new CacheOptionsError(`${name} must be a finite number >= 0`);
-  }
+  const {
+    ttlMs,
+    negativeTtlMs,
+    hardTimeoutMs,
+    lockTtlMs,
+    graceMs,
+    graceBackoffMs,
+    softTimeoutMs,
+    lockWaitMs,
+  } = o;
+  check({ ttlMs, negativeTtlMs, hardTimeoutMs, lockTtlMs }, (value) => value > 0, '> 0');
+  check({ graceMs, graceBackoffMs, softTimeoutMs, lockWaitMs }, (value) => value >= 0, '>= 0');
   if (!(o.ttlJitter >= 0 && o.ttlJitter < 1)) throw new CacheOptionsError('ttlJitter must be in [0, 1)');
   if (o.l1 && !(Number.isInteger(o.l1.maxEntries) && o.l1.maxEntries > 0)) {
     throw new CacheOptionsError('l1.maxEntries must be an integer > 0');
