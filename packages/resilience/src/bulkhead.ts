@@ -9,7 +9,7 @@
 import { type Registry, register } from 'prom-client';
 import { BulkheadRejectedError } from './errors.ts';
 import { counter, gauge } from './metric-registry.ts';
-import { type ScrapeSource, scrapeSources } from './scrape-sources.ts';
+import { type ScrapeSource, scrapedMetrics } from './scrape-sources.ts';
 import { NEVER_ABORTED, type Operation } from './timeout.ts';
 
 export type BulkheadOptions = {
@@ -39,44 +39,28 @@ export type Bulkhead = {
 
 type Waiter = { resolve(): void; settled: boolean; cleanup(): void };
 
-type BulkheadMetrics = {
-  active: ReturnType<typeof gauge<'name'>>;
-  queued: ReturnType<typeof gauge<'name'>>;
-  rejections: ReturnType<typeof counter<'name'>>;
-  track(source: ScrapeSource<BulkheadMetrics>): void;
-};
+const bulkheadMetrics = scrapedMetrics((registry, collect) => ({
+  active: gauge(registry, {
+    name: 'bulkhead_active',
+    help: 'Calls running in a bulkhead',
+    labelNames: ['name'],
+    collect,
+  }),
+  queued: gauge(registry, {
+    name: 'bulkhead_queued',
+    help: 'Calls waiting for a bulkhead slot',
+    labelNames: ['name'],
+    collect,
+  }),
+  rejections: counter(registry, {
+    name: 'bulkhead_rejections_total',
+    help: 'Calls a bulkhead rejected (full, or waited too long)',
+    labelNames: ['name'],
+    collect,
+  }),
+}));
 
-const metricsByRegistry = new WeakMap<Registry, BulkheadMetrics>();
-
-function bulkheadMetrics(registry: Registry): BulkheadMetrics {
-  const cached = metricsByRegistry.get(registry);
-  if (cached) return cached;
-  const sources = scrapeSources<BulkheadMetrics>();
-  const collect = () => sources.flushAll(metrics);
-  const metrics: BulkheadMetrics = {
-    active: gauge(registry, {
-      name: 'bulkhead_active',
-      help: 'Calls running in a bulkhead',
-      labelNames: ['name'],
-      collect,
-    }),
-    queued: gauge(registry, {
-      name: 'bulkhead_queued',
-      help: 'Calls waiting for a bulkhead slot',
-      labelNames: ['name'],
-      collect,
-    }),
-    rejections: counter(registry, {
-      name: 'bulkhead_rejections_total',
-      help: 'Calls a bulkhead rejected (full, or waited too long)',
-      labelNames: ['name'],
-      collect,
-    }),
-    track: (source) => sources.add(source),
-  };
-  metricsByRegistry.set(registry, metrics);
-  return metrics;
-}
+type BulkheadMetrics = ReturnType<typeof bulkheadMetrics>;
 
 export function createBulkhead(options: BulkheadOptions): Bulkhead {
   return new BulkheadImpl(options);
