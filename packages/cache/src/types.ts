@@ -1,0 +1,34 @@
+// The public types of @lab/cache: the Cache surface, loaders and per-call options.
+import type { CircuitBreaker } from '@lab/resilience';
+import type { NotFound } from './entry.ts';
+
+export type LoadContext = { signal: AbortSignal; key: string };
+/** Returns the value, or NOT_FOUND (`cache.notFound()`) / undefined for "no such record". */
+export type Loader<T> = (
+  context: LoadContext,
+) => Promise<T | NotFound | undefined> | T | NotFound | undefined;
+export type KeyOptions = { namespace?: string };
+export type WriteOptions = KeyOptions & { ttlMs?: number; tags?: readonly string[] };
+
+export type Cache = {
+  readonly name: string;
+  /** The breaker guarding Redis (undefined without Redis). */
+  readonly breaker: CircuitBreaker | undefined;
+  /** The cached value, else the loader's (cached for next time); undefined = not found. */
+  getOrLoad<T>(key: string, loader: Loader<T>, options?: WriteOptions): Promise<T | undefined>;
+  /** A fresh cached value or undefined; never loads. */
+  get<T>(key: string, options?: KeyOptions): Promise<T | undefined>;
+  /** get() for many keys: L1 first, then one MGET for the rest. */
+  getMany<T>(keys: readonly string[], options?: KeyOptions): Promise<(T | undefined)[]>;
+  /** Write-through helper: after writing the database, put the new value in both layers. */
+  set<T>(key: string, value: T | NotFound, options?: WriteOptions): Promise<void>;
+  /** Drops the key in L2 and in every instance's L1. */
+  delete(key: string, options?: KeyOptions): Promise<void>;
+  invalidateNamespace(namespace: string): Promise<void>;
+  invalidateTag(tag: string): Promise<void>;
+  notFound(): NotFound;
+  /** Resolves once the invalidation subscriber is listening (at once without Redis). */
+  ready(): Promise<void>;
+  /** Stops listening for invalidations; the Redis connection passed in stays open (it is the caller's). */
+  close(): Promise<void>;
+};
