@@ -2,9 +2,7 @@
 // echoed on the response. Bounded and charset-checked because it lands in logs and problem
 // bodies: an unchecked header would let a client inject log lines or megabytes of text.
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
 
-export const REQUEST_ID_HEADER = 'x-request-id';
 const MAX_LENGTH = 128;
 const SAFE = /^[A-Za-z0-9._:-]+$/;
 
@@ -16,13 +14,4 @@ export function isValidRequestId(value: unknown): value is string {
 export function resolveRequestId(header: string | string[] | undefined): string {
   const candidate = Array.isArray(header) ? header[0] : header;
   return isValidRequestId(candidate) ? candidate : randomUUID();
-}
-
-export function requestIdMiddleware(): RequestHandler {
-  return (req, res, next) => {
-    const id = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
-    res.locals.requestId = id;
-    res.setHeader('X-Request-Id', id);
-    next();
-  };
 }

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { AuthError, bearerToken, DEV_JWT_SECRET, signDevToken, verifyToken } from '../src/index.ts';
+
+const SECRET = 'unit-test-secret-0123456789abcdef-xyz';
+const key = new TextEncoder().encode(SECRET);
+
+async function rejectsWith(promise: Promise<unknown>, code: string) {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof AuthError);
+    assert.equal(error.status, 401);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+describe('tokens', () => {
+  it('round-trips sub, tenant and tier', async () => {
+    const token = await signDevToken({ sub: 'alice', tenant: 'acme', tier: 'pro', secret: SECRET });
+    assert.deepEqual(await verifyToken(token, SECRET), { sub: 'alice', tenant: 'acme', tier: 'pro' });
+  });
+
+  it('rejects an expired token as TOKEN_EXPIRED', async () => {
+    const token = await signDevToken({ sub: 'a', tenant: 't', tier: 'free', secret: SECRET, expiresIn: -60 });
+    await rejectsWith(verifyToken(token, SECRET), 'TOKEN_EXPIRED');
+  });
+
+  it('rejects another secret, garbage, alg none and other algorithms', async () => {
+    const other = await signDevToken({ sub: 'a', tenant: 't', tier: 'free', secret: `${SECRET}-other` });
+    await rejectsWith(verifyToken(other, SECRET), 'TOKEN_INVALID');
+    await rejectsWith(verifyToken('not.a.token', SECRET), 'TOKEN_INVALID');
+    const unsecured = new UnsecuredJWT({ tenant: 't', tier: 'free' }).setSubject('a').encode();
+    await rejectsWith(verifyToken(unsecured, SECRET), 'TOKEN_INVALID');
+    const hs512 = await new SignJWT({ tenant: 't', tier: 'free' })
+      .setProtectedHeader({ alg: 'HS512' })
+      .setSubject('a')
+      .sign(new TextEncoder().encode(SECRET.repeat(2)));
+    await rejectsWith(verifyToken(hs512, SECRET.repeat(2)), 'TOKEN_INVALID');
+  });
+
+  it('rejects a token whose claims are missing or out of range', async () => {
+    const noTenant = await new SignJWT({ tier: 'free' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .sign(key);
+    await rejectsWith(verifyToken(noTenant, SECRET), 'TOKEN_INVALID');
+    const badTier = await new SignJWT({ tenant: 't', tier: 'platinum' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .sign(key);
+    await rejectsWith(verifyToken(badTier, SECRET), 'TOKEN_INVALID');
+  });
+
+  it('extracts a bearer token from the Authorization header', () => {
+    assert.equal(bearerToken('Bearer abc.def.ghi'), 'abc.def.ghi');
+    assert.equal(bearerToken('bearer   abc.def.ghi '), 'abc.def.ghi');
+    assert.equal(bearerToken('Basic dXNlcjpwYXNz'), undefined);
+    assert.equal(bearerToken('Bearer'), undefined);
+    assert.equal(bearerToken(undefined), undefined);
+  });
+});
+
+describe('dev-token command', () => {
+  const run = promisify(execFile);
+  const script = new URL('../src/auth/dev-token.ts', import.meta.url).pathname;
+
+  it('prints a token signed with JWT_SECRET carrying the given claims', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [script, '--sub', 'bob', '--tenant', 'globex', '--tier', 'enterprise'],
+      {
+        env: { ...process.env, JWT_SECRET: SECRET },
+      },
+    );
+    assert.deepEqual(await verifyToken(stdout.trim(), SECRET), {
+      sub: 'bob',
+      tenant: 'globex',
+      tier: 'enterprise',
+    });
+  });
+
+  it('falls back to the development secret with a warning on stderr', async () => {
+    const env = { ...process.env };
+    delete env.JWT_SECRET;
+    const { stdout, stderr } = await run(process.execPath, [script], { env });
+    assert.match(stderr, /JWT_SECRET is not set/);
+    assert.deepEqual(await verifyToken(stdout.trim(), DEV_JWT_SECRET), {
+      sub: 'dev-user',
+      tenant: 'dev-tenant',
+      tier: 'free',
+    });
+  });
+
+  it('refuses an unknown tier', async () => {
+    await assert.rejects(
+      run(process.execPath, [script, '--tier', 'gold'], { env: { ...process.env, JWT_SECRET: SECRET } }),
+    );
+  });
+});

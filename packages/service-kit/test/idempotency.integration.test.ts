@@ -1,0 +1,175 @@
+// Idempotency-Key on the example app's creating POST, stored in a real Postgres.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { IDEMPOTENCY_TABLE, purgeExpiredIdempotencyKeys, REPLAYED_HEADER } from '../src/index.ts';
+import { type Example, startExample, tokenFor } from './fixtures/harness.ts';
+
+let example: Example;
+let alice: string;
+let bob: string;
+before(async () => {
+  example = await startExample('sk_idem');
+  alice = await tokenFor('alice');
+  bob = await tokenFor('bob');
+});
+after(() => example?.close());
+
+async function post(
+  path: string,
+  body: unknown,
+  { key, token = alice }: { key?: string; token?: string } = {},
+) {
+  const response = await fetch(`${example.url}${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      ...(key ? { 'idempotency-key': key } : {}),
+    },
+  });
+  return {
+    status: response.status,
+    replayed: response.headers.get(REPLAYED_HEADER) === 'true',
+    location: response.headers.get('location'),
+    contentType: response.headers.get('content-type'),
+    text: await response.text(),
+  };
+}
+
+async function itemsNamed(name: string): Promise<number> {
+  const { rows } = await example.db.pool.query('SELECT count(*)::int AS n FROM items WHERE name = $1', [
+    name,
+  ]);
+  return rows[0].n;
+}
+
+describe('Idempotency-Key', () => {
+  it('replays the stored response for a repeat, without running the handler again', async () => {
+    const key = randomUUID();
+    const first = await post('/v1/items', { name: 'repeat-me' }, { key });
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.replayed, false);
+    const second = await post('/v1/items', { name: 'repeat-me' }, { key });
+    assert.equal(second.status, 201);
+    assert.equal(second.replayed, true);
+    assert.equal(second.text, first.text);
+    assert.equal(second.location, first.location);
+    assert.equal(second.contentType, first.contentType);
+    assert.equal(await itemsNamed('repeat-me'), 1);
+  });
+
+  it('treats a reordered but equal JSON body as the same request', async () => {
+    const key = randomUUID();
+    await post('/v1/items', { name: 'reorder', delayMs: 0 }, { key });
+    const again = await post('/v1/items', { delayMs: 0, name: 'reorder' }, { key });
+    assert.equal(again.replayed, true);
+  });
+
+  it('rejects the same key with a different body as 422', async () => {
+    const key = randomUUID();
+    assert.equal((await post('/v1/items', { name: 'original' }, { key })).status, 201);
+    const other = await post('/v1/items', { name: 'different' }, { key });
+    assert.equal(other.status, 422);
+    assert.equal(JSON.parse(other.text).code, 'IDEMPOTENCY_KEY_REUSED');
+    assert.equal(await itemsNamed('different'), 0);
+  });
+
+  it('scopes keys per authenticated subject', async () => {
+    const key = randomUUID();
+    assert.equal((await post('/v1/items', { name: 'scoped' }, { key, token: alice })).replayed, false);
+    const forBob = await post('/v1/items', { name: 'scoped' }, { key, token: bob });
+    assert.equal(forBob.status, 201);
+    assert.equal(forBob.replayed, false);
+    assert.equal(await itemsNamed('scoped'), 2);
+  });
+
+  it('runs the handler exactly once for 20 concurrent duplicates; the rest get 409 or the replay', async () => {
+    const key = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => post('/v1/items', { name: 'concurrent', delayMs: 300 }, { key })),
+    );
+    assert.equal(await itemsNamed('concurrent'), 1);
+    const originals = results.filter((r) => r.status === 201 && !r.replayed);
+    assert.equal(originals.length, 1);
+    for (const r of results) {
+      assert.ok(
+        r.status === 409 || (r.status === 201 && r.text === originals[0]?.text),
+        `${r.status} ${r.text}`,
+      );
+      if (r.status === 409) assert.equal(JSON.parse(r.text).code, 'IDEMPOTENCY_KEY_IN_FLIGHT');
+    }
+    assert.ok(
+      results.some((r) => r.status === 409),
+      'at least one duplicate overlapped the first request',
+    );
+  });
+
+  it('releases the key after a 5xx so a retry runs again', async () => {
+    const key = randomUUID();
+    const failed = await post('/v1/flaky', { name: 'flaky-1' }, { key });
+    assert.equal(failed.status, 500);
+    const retried = await post('/v1/flaky', { name: 'flaky-1' }, { key });
+    assert.equal(retried.status, 201);
+    assert.equal(retried.replayed, false);
+    assert.equal(JSON.parse(retried.text).attempt, 2);
+    const replay = await post('/v1/flaky', { name: 'flaky-1' }, { key });
+    assert.equal(replay.replayed, true);
+    assert.equal(JSON.parse(replay.text).attempt, 2);
+  });
+
+  it('stores 4xx outcomes like successes', async () => {
+    const key = randomUUID();
+    assert.equal((await post('/v1/items', { name: '' }, { key })).status, 400);
+    const again = await post('/v1/items', { name: '' }, { key });
+    assert.equal(again.status, 400);
+    assert.equal(again.replayed, true);
+  });
+
+  it('runs normally without a key and rejects a malformed key', async () => {
+    assert.equal((await post('/v1/items', { name: 'no-key' })).status, 201);
+    assert.equal((await post('/v1/items', { name: 'no-key' })).status, 201);
+    assert.equal(await itemsNamed('no-key'), 2);
+    const tooLong = await post('/v1/items', { name: 'bad-key' }, { key: 'k'.repeat(256) });
+    assert.equal(tooLong.status, 400);
+    assert.equal(JSON.parse(tooLong.text).code, 'IDEMPOTENCY_KEY_INVALID');
+  });
+
+  it('forgets records past their 24 h expiry: purged, and a late repeat runs again', async () => {
+    const key = randomUUID();
+    await post('/v1/items', { name: 'expiring' }, { key });
+    const { rows } = await example.db.pool.query(
+      `SELECT extract(epoch FROM expires_at - created_at)::int AS ttl_s FROM ${IDEMPOTENCY_TABLE} WHERE key = $1`,
+      [key],
+    );
+    assert.equal(rows[0].ttl_s, 24 * 60 * 60);
+    await example.db.pool.query(
+      `UPDATE ${IDEMPOTENCY_TABLE} SET expires_at = now() - interval '1 second' WHERE key = $1`,
+      [key],
+    );
+    const late = await post('/v1/items', { name: 'expiring' }, { key });
+    assert.equal(late.replayed, false);
+    assert.equal(await itemsNamed('expiring'), 2);
+
+    await example.db.pool.query(
+      `UPDATE ${IDEMPOTENCY_TABLE} SET expires_at = now() - interval '1 second' WHERE key = $1`,
+      [key],
+    );
+    assert.ok((await purgeExpiredIdempotencyKeys(example.db.pool)) >= 1);
+    const left = await example.db.pool.query(`SELECT 1 FROM ${IDEMPOTENCY_TABLE} WHERE key = $1`, [key]);
+    assert.equal(left.rowCount, 0);
+  });
+
+  it('lets a retry take over a claim abandoned past its lease (a crashed request)', async () => {
+    const key = randomUUID();
+    await post('/v1/items', { name: 'abandoned' }, { key });
+    await example.db.pool.query(
+      `UPDATE ${IDEMPOTENCY_TABLE} SET state = 'in_flight', locked_until = now() - interval '1 second' WHERE key = $1`,
+      [key],
+    );
+    const retry = await post('/v1/items', { name: 'abandoned' }, { key });
+    assert.equal(retry.status, 201);
+    assert.equal(retry.replayed, false);
+  });
+});

@@ -1,0 +1,112 @@
+// The SQL migration runner against a real Postgres: concurrent starts apply each file once,
+// a failing file rolls back entirely, an edited applied file stops start-up.
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '@lab/testkit';
+import pg from 'pg';
+import { loadMigrations, MigrationError, runMigrations } from '../src/index.ts';
+
+const FIXTURES = new URL('./fixtures/migrations/', import.meta.url);
+
+let scratch: string;
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'sk-migrations-'));
+});
+after(() => rm(scratch, { recursive: true, force: true }));
+
+async function withDatabase(label: string, work: (db: TestDatabase) => Promise<void>): Promise<void> {
+  const db = await createTestDatabase(label);
+  try {
+    await work(db);
+  } finally {
+    await db.drop();
+  }
+}
+
+describe('runMigrations', () => {
+  it('orders files by number and skips names that are not NNN_name.sql', async () => {
+    const dir = join(scratch, 'ordering');
+    await cp(FIXTURES, dir, { recursive: true });
+    await writeFile(join(dir, 'README.md'), 'not a migration');
+    await writeFile(join(dir, '10_later.sql'), 'SELECT 1');
+    const files = (await loadMigrations(dir)).map((m) => m.file);
+    assert.deepEqual(files, [
+      '001_items.sql',
+      '002_items_name_index.sql',
+      '003_item_counts.sql',
+      '10_later.sql',
+    ]);
+  });
+
+  it('applies each migration exactly once when five instances start at the same time', async () => {
+    await withDatabase('sk_mig_conc', async (db) => {
+      // Separate pools = separate sessions, as separate processes would have.
+      const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: db.url, max: 2 }));
+      try {
+        const results = await Promise.all(pools.map((pool) => runMigrations(pool, FIXTURES)));
+        const applied = results.flatMap((r) => r.applied).sort();
+        assert.deepEqual(applied, ['001_items.sql', '002_items_name_index.sql', '003_item_counts.sql']);
+        assert.equal(results.filter((r) => r.applied.length === 3).length, 1);
+        assert.equal(results.filter((r) => r.alreadyApplied === 3).length, 4);
+        const { rows } = await db.pool.query('SELECT version FROM schema_migrations ORDER BY version');
+        assert.deepEqual(
+          rows.map((r) => r.version),
+          [1, 2, 3],
+        );
+        // A later start is a no-op.
+        assert.deepEqual(await runMigrations(db.pool, FIXTURES), { applied: [], alreadyApplied: 3 });
+      } finally {
+        await Promise.all(pools.map((pool) => pool.end()));
+      }
+    });
+  });
+
+  it('rolls a failing migration back entirely and records nothing for it', async () => {
+    const dir = join(scratch, 'failing');
+    await cp(FIXTURES, dir, { recursive: true });
+    await writeFile(
+      join(dir, '004_broken.sql'),
+      'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;',
+    );
+    await withDatabase('sk_mig_fail', async (db) => {
+      await assert.rejects(runMigrations(db.pool, dir), (error: unknown) => {
+        assert.ok(error instanceof MigrationError);
+        assert.equal(error.code, 'MIGRATION_FAILED');
+        assert.match(error.message, /004_broken\.sql/);
+        return true;
+      });
+      const { rows } = await db.pool.query('SELECT max(version) AS v FROM schema_migrations');
+      assert.equal(rows[0].v, 3);
+      const table = await db.pool.query("SELECT to_regclass('half_done') AS t");
+      assert.equal(table.rows[0].t, null);
+    });
+  });
+
+  it('fails loudly when an applied file was edited', async () => {
+    const dir = join(scratch, 'edited');
+    await cp(FIXTURES, dir, { recursive: true });
+    await withDatabase('sk_mig_edit', async (db) => {
+      await runMigrations(db.pool, dir);
+      await writeFile(
+        join(dir, '002_items_name_index.sql'),
+        'CREATE INDEX items_owner_idx ON items (owner);',
+      );
+      await assert.rejects(runMigrations(db.pool, dir), (error: unknown) => {
+        assert.ok(error instanceof MigrationError);
+        assert.equal(error.code, 'MIGRATION_CHECKSUM_MISMATCH');
+        assert.match(error.message, /002_items_name_index\.sql/);
+        return true;
+      });
+    });
+  });
+
+  it('refuses two files with the same version', async () => {
+    const dir = join(scratch, 'duplicate');
+    await cp(FIXTURES, dir, { recursive: true });
+    await writeFile(join(dir, '002_other.sql'), 'SELECT 1');
+    await assert.rejects(loadMigrations(dir), { code: 'MIGRATION_DUPLICATE_VERSION' });
+  });
+});
