@@ -6,6 +6,12 @@
 // Offsets are resolved only after that transaction committed, so Kafka's committed position never
 // runs ahead of the database. A failing handler is retried in place, with backoff, which keeps the
 // partition's order (the cost: the partition waits); after maxAttempts the message is dead-lettered.
+//
+// Throughput: the messages of one fetched batch share a transaction (one dedup insert, one commit)
+// in chunks of `messagesPerTransaction`. If a handler throws, that transaction rolls back and the
+// chunk is processed again one message per transaction, so the failure is isolated and retried
+// alone. A handler may therefore run more than once for an event whose effects then roll back --
+// which at-least-once delivery implies anyway: keep side effects inside `tx`.
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
@@ -29,6 +35,8 @@ export type ConsumedEvent = {
   topic: string;
   partition: number;
   offset: string;
+  /** The message's timestamp (ms since the epoch, as KafkaJS gives it): when the relay produced it. */
+  timestamp: string;
   /** 1 on the first try. */
   attempt: number;
 };
@@ -50,6 +58,8 @@ export type ConsumeOptions = {
   fromBeginning?: boolean;
   /** Partitions handled in parallel (order still holds per partition). Default 1. */
   partitionsConsumedConcurrently?: number;
+  /** Messages of one fetched batch that share a transaction. Default 100; 1 = one per message. */
+  messagesPerTransaction?: number;
   /** Create `<topic>.dlq` when missing. Default true. */
   createDlqTopic?: boolean;
   /**
@@ -78,10 +88,19 @@ class HandlerError extends Error {
   }
 }
 
+// Records a chunk of events as processed; returns the ids that were new (the rest are duplicates).
 const RECORD_PROCESSED = `
   INSERT INTO outbox_processed_events (group_id, event_id, topic, "partition", "offset")
-  VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT (group_id, event_id) DO NOTHING`;
+  SELECT $1, event_id, $3, $4, "offset" FROM unnest($2::text[], $5::bigint[]) AS e(event_id, "offset")
+  ON CONFLICT (group_id, event_id) DO NOTHING
+  RETURNING event_id`;
+
+type Item = { message: KafkaMessage; event: ConsumedEvent; parseError?: unknown };
+
+type ChunkResult =
+  | { kind: 'committed' }
+  | { kind: 'handler-failed'; index: number; error: HandlerError }
+  | { kind: 'retry-alone' };
 
 const tracer = trace.getTracer('@lab/outbox');
 
@@ -96,6 +115,7 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     retryBackoff = { initialMs: 100, maxMs: 2_000 },
     fromBeginning = true,
     partitionsConsumedConcurrently = 1,
+    messagesPerTransaction = 100,
     createDlqTopic = true,
     consumerConfig = {},
     registry = client.register,
@@ -107,31 +127,50 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
   const dlq = createProducerSession(kafka, { retries: 5 });
   const stopping = new AbortController();
 
-  // One attempt: dedup row + handler + commit in one transaction.
-  async function processOnce(event: ConsumedEvent): Promise<'processed' | 'duplicate'> {
-    const tx = await pool.connect();
+  // One transaction for a chunk of events: record them all, run the handler for the new ones, commit.
+  async function processTogether(items: readonly Item[]): Promise<ChunkResult> {
+    let tx: pg.PoolClient;
+    try {
+      tx = await pool.connect();
+    } catch (error) {
+      onError(error);
+      return { kind: 'retry-alone' };
+    }
     let broken: Error | undefined;
+    const outcomes: ConsumerOutcome[] = [];
+    let failedAt = -1;
     try {
       await tx.query('BEGIN');
-      const recorded = await tx.query(RECORD_PROCESSED, [
+      const first = items[0] as Item;
+      const recorded = await tx.query<{ event_id: string }>(RECORD_PROCESSED, [
         groupId,
-        event.eventId,
-        event.topic,
-        event.partition,
-        event.offset,
+        items.map((item) => item.event.eventId),
+        first.event.topic,
+        first.event.partition,
+        items.map((item) => item.event.offset),
       ]);
-      if (recorded.rowCount === 0) {
-        await tx.query('ROLLBACK');
-        return 'duplicate';
+      const fresh = new Set(recorded.rows.map((row) => row.event_id));
+      for (const [index, item] of items.entries()) {
+        // An id seen twice in one chunk (a republished batch) runs once: delete after the first.
+        if (!fresh.delete(item.event.eventId)) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        failedAt = index;
+        await runHandler(item.event, tx);
+        outcomes.push('processed');
       }
-      await runHandler(event, tx);
       await tx.query('COMMIT');
-      return 'processed';
+      for (const outcome of outcomes) count(outcome);
+      return { kind: 'committed' };
     } catch (error) {
       await tx.query('ROLLBACK').catch((rollbackError: Error) => {
         broken = rollbackError;
       });
-      throw error;
+      onError(error);
+      if (!(error instanceof HandlerError)) return { kind: 'retry-alone' };
+      count('failed');
+      return { kind: 'handler-failed', index: failedAt, error };
     } finally {
       tx.release(broken);
     }
@@ -184,9 +223,7 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     count('dead_lettered');
   }
 
-  // Returns false when the consumer is stopping or lost the partition: the offset stays unresolved
-  // and the message is delivered again later (to this or another member).
-  async function handleMessage(message: KafkaMessage, partition: number, batch: EachBatchPayload) {
+  function toItem(message: KafkaMessage, partition: number): Item {
     const headers = headersToStrings(message.headers);
     let payload: unknown;
     let parseError: unknown;
@@ -195,38 +232,54 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     } catch (error) {
       parseError = error;
     }
-    let failures = 0;
-    for (let attempt = 1; ; attempt += 1) {
-      if (stopping.signal.aborted || !batch.isRunning() || batch.isStale()) return false;
-      try {
-        // A value that is not JSON fails the same way every time: no point retrying it.
-        if (parseError) throw new HandlerError(parseError);
-        const outcome = await processOnce({
-          eventId: headers['event-id'] ?? `${topic}:${partition}:${message.offset}`,
-          eventType: headers['event-type'],
-          key: message.key?.toString() ?? null,
-          payload,
-          headers,
-          topic,
-          partition,
-          offset: message.offset,
-          attempt,
-        });
-        count(outcome);
+    const event: ConsumedEvent = {
+      eventId: headers['event-id'] ?? `${topic}:${partition}:${message.offset}`,
+      eventType: headers['event-type'],
+      key: message.key?.toString() ?? null,
+      payload,
+      headers,
+      topic,
+      partition,
+      offset: message.offset,
+      timestamp: message.timestamp,
+      attempt: 1,
+    };
+    return { message, event, parseError };
+  }
+
+  // One message, one transaction per attempt, retried with backoff. `failed` is the failure of its
+  // attempt in a shared transaction, if that is why it is here. Returns false when the consumer is
+  // stopping or lost the partition: the offset stays unresolved and the message comes again later.
+  async function processAlone(item: Item, batch: EachBatchPayload, failed?: HandlerError): Promise<boolean> {
+    let lastError: unknown = failed;
+    let failures = failed ? 1 : 0;
+    let infrastructureFailures = 0;
+    for (;;) {
+      // A value that is not JSON fails the same way every time: no point retrying it.
+      if (failures >= maxAttempts || (item.parseError !== undefined && failures > 0)) {
+        await deadLetter(item.message, item.event.partition, lastError, failures);
         return true;
-      } catch (error) {
-        onError(error);
-        if (error instanceof HandlerError) {
-          count('failed');
-          failures += 1;
-          if (failures >= maxAttempts || parseError) {
-            await deadLetter(message, partition, error, failures);
-            return true;
-          }
-        }
-        // Infrastructure errors (Postgres down) never dead-letter a message: retry until it is back.
-        await sleep(backoffDelay(attempt, retryBackoff), stopping.signal);
+      }
+      const retries = failures + infrastructureFailures;
+      if (retries > 0) {
+        await sleep(backoffDelay(retries, retryBackoff), stopping.signal);
         await batch.heartbeat();
+      }
+      if (stopping.signal.aborted || !batch.isRunning() || batch.isStale()) return false;
+      if (item.parseError !== undefined) {
+        lastError = new HandlerError(item.parseError);
+        onError(lastError);
+        count('failed');
+        failures += 1;
+        continue;
+      }
+      const result = await processTogether([{ ...item, event: { ...item.event, attempt: failures + 1 } }]);
+      if (result.kind === 'committed') return true;
+      // Infrastructure errors (Postgres down) never dead-letter a message: retry until it is back.
+      if (result.kind === 'retry-alone') infrastructureFailures += 1;
+      else {
+        lastError = result.error;
+        failures += 1;
       }
     }
   }
@@ -242,9 +295,23 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     eachBatchAutoResolve: false,
     autoCommitInterval: 1_000,
     eachBatch: async (payload) => {
-      for (const message of payload.batch.messages) {
-        if (!(await handleMessage(message, payload.batch.partition, payload))) return;
-        payload.resolveOffset(message.offset);
+      const { batch } = payload;
+      const items = batch.messages.map((message) => toItem(message, batch.partition));
+      for (let start = 0; start < items.length; start += messagesPerTransaction) {
+        if (stopping.signal.aborted || !payload.isRunning() || payload.isStale()) return;
+        const chunk = items.slice(start, start + messagesPerTransaction);
+        const together: ChunkResult = chunk.some((item) => item.parseError !== undefined)
+          ? { kind: 'retry-alone' }
+          : await processTogether(chunk);
+        if (together.kind !== 'committed') {
+          for (const [index, item] of chunk.entries()) {
+            const failed =
+              together.kind === 'handler-failed' && together.index === index ? together.error : undefined;
+            if (!(await processAlone(item, payload, failed))) return;
+            payload.resolveOffset(item.message.offset);
+          }
+        }
+        payload.resolveOffset((chunk[chunk.length - 1] as Item).message.offset);
         await payload.commitOffsetsIfNecessary();
         await payload.heartbeat();
       }

@@ -1,6 +1,12 @@
-// One relay cycle: claim the oldest unpublished rows, publish them, mark them published, all inside
-// one Postgres transaction. Kafka acknowledges before the rows are marked; if the process dies in
-// between, the transaction rolls back and the rows are published again (at-least-once, never lost).
+// How the relay moves rows to Kafka. Each batch lives in its own Postgres transaction:
+//   claim (FOR UPDATE SKIP LOCKED, id order) -> send to Kafka, wait for acks=all -> mark published -> commit.
+// Kafka acknowledges before the rows are marked; if the process dies in between, the transaction
+// rolls back and the rows are published again: at-least-once, never lost.
+//
+// Pipelining: batch N's mark-and-commit runs while batch N+1 is claimed and sent, so Postgres work
+// hides behind Kafka round trips. Sends stay strictly sequential (N+1 goes out only after N was
+// acknowledged), which is what per-partition order needs. If N's commit then fails, N is published
+// again later, after N+1: a duplicate of an event every consumer has already seen, not a reordering.
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type pg from 'pg';
 import { OutboxError } from './errors.ts';
@@ -17,11 +23,13 @@ type ClaimedRow = {
   unpublished_up_to_last: number;
 };
 
-// FOR UPDATE SKIP LOCKED in id order. The order fence in the same statement (same snapshot) counts
-// the unpublished rows up to the last claimed id: if that count is larger than the claim, another
-// transaction holds older rows (a zombie leader that lost its lock mid-batch). Publishing now would
-// let newer events overtake older ones, so the claim is refused and retried a moment later.
-// Rows whose insert is not committed yet are invisible to both parts and do not trip the fence.
+type Batch = { client: pg.PoolClient; rows: ClaimedRow[]; ids: string[] };
+
+// The order fence, in the same statement (same snapshot) as the claim: count the unpublished rows up
+// to the last claimed id, leaving out this relay's own batch still being marked ($2). More than the
+// claim means another transaction holds older rows -- a zombie leader that lost its lock in the
+// middle of a batch. Publishing now would let newer events overtake older ones, so the claim is
+// refused and retried shortly. Rows whose insert has not committed yet are invisible to both parts.
 const CLAIM = `
   WITH claimed AS (
     SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload, headers
@@ -34,13 +42,14 @@ const CLAIM = `
   SELECT c.id, c.event_id, c.aggregate_type, c.aggregate_id, c.event_type, c.topic,
          c.payload::text AS payload, c.headers,
          (SELECT count(*)::int FROM outbox o
-           WHERE o.published_at IS NULL AND o.id <= (SELECT max(id) FROM claimed)) AS unpublished_up_to_last
+           WHERE o.published_at IS NULL AND o.id <= (SELECT max(id) FROM claimed)
+             AND o.id <> ALL($2::bigint[])) AS unpublished_up_to_last
   FROM claimed c
   ORDER BY c.id`;
 
 const MARK_PUBLISHED = 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])';
 
-export type BatchOptions = {
+export type DrainOptions = {
   pool: pg.Pool;
   producer: Producer;
   batchSize: number;
@@ -48,6 +57,10 @@ export type BatchOptions = {
   sendTimeoutMs: number;
   /** Fault-injection point between Kafka's ack and the mark (see OutboxRelayOptions). */
   afterPublish?: (count: number) => void | Promise<void>;
+  /** Called after each batch is marked published and committed. */
+  onMarked: (count: number) => void;
+  /** Stops claiming new batches once this says no (a relay shutting down). */
+  keepGoing: () => boolean;
 };
 
 /** Thrown (wrapping the cause) when Kafka did not acknowledge a batch; the producer must be replaced. */
@@ -58,44 +71,91 @@ export class KafkaSendError extends Error {
   }
 }
 
-/** Publishes one batch; returns how many events left. */
-export async function publishOneBatch({
-  pool,
-  producer,
-  batchSize,
-  sendTimeoutMs,
-  afterPublish,
-}: BatchOptions): Promise<number> {
+/** Publishes batches until a claim comes back short; returns how many events were published. */
+export async function drainOutbox(options: DrainOptions): Promise<number> {
+  const { pool, producer, batchSize, sendTimeoutMs, afterPublish, onMarked, keepGoing } = options;
+  let published = 0;
+  // The previous batch's mark-and-commit, running while the next batch is claimed and sent.
+  let marking: { ids: string[]; done: Promise<unknown> } | undefined;
+  const awaitMarking = async () => {
+    const result = await marking?.done;
+    marking = undefined;
+    if (result instanceof Error) throw result;
+  };
+  try {
+    while (keepGoing()) {
+      const batch = await claim(pool, batchSize, marking?.ids ?? []);
+      if (!batch) break;
+      try {
+        try {
+          // acks -1 = all in-sync replicas. With the idempotent producer and one request in flight,
+          // a partition receives the batch's messages in id order, without duplicates from retries.
+          await producer.sendBatch({
+            topicMessages: toTopicMessages(batch.rows),
+            acks: -1,
+            timeout: sendTimeoutMs,
+          });
+        } catch (error) {
+          throw new KafkaSendError(error);
+        }
+        await afterPublish?.(batch.rows.length);
+        await awaitMarking();
+      } catch (error) {
+        await finish(batch, 'ROLLBACK');
+        throw error;
+      }
+      const count = batch.rows.length;
+      // Settles with the error instead of rejecting, so a failure never goes unhandled meanwhile.
+      const done = finish(batch, 'COMMIT').then(
+        () => {
+          published += count;
+          onMarked(count);
+        },
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      marking = { ids: batch.ids, done };
+      if (count < batchSize) break;
+    }
+  } finally {
+    await awaitMarking();
+  }
+  return published;
+}
+
+async function claim(pool: pg.Pool, batchSize: number, ownUnmarked: string[]): Promise<Batch | undefined> {
   const client = await pool.connect();
-  let broken: Error | undefined;
+  const batch: Batch = { client, rows: [], ids: [] };
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<ClaimedRow>(CLAIM, [batchSize]);
-    if (rows.length === 0) {
-      await client.query('COMMIT');
-      return 0;
-    }
-    if ((rows[0] as ClaimedRow).unpublished_up_to_last !== rows.length) {
-      throw new OutboxError('OUTBOX_ORDER_FENCE', 'older outbox rows are locked by another relay');
-    }
-    try {
-      // acks -1 = all in-sync replicas. With the idempotent producer and one request in flight,
-      // a partition receives the batch's messages in id order, without duplicates from retries.
-      await producer.sendBatch({ topicMessages: toTopicMessages(rows), acks: -1, timeout: sendTimeoutMs });
-    } catch (error) {
-      throw new KafkaSendError(error);
-    }
-    await afterPublish?.(rows.length);
-    await client.query(MARK_PUBLISHED, [rows.map((row) => row.id)]);
-    await client.query('COMMIT');
-    return rows.length;
+    batch.rows = (await client.query<ClaimedRow>(CLAIM, [batchSize, ownUnmarked])).rows;
   } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError; // the connection is gone; do not return it to the pool
-    });
+    await finish(batch, 'ROLLBACK');
+    throw error;
+  }
+  if (batch.rows.length === 0) {
+    await finish(batch, 'COMMIT');
+    return undefined;
+  }
+  if ((batch.rows[0] as ClaimedRow).unpublished_up_to_last !== batch.rows.length) {
+    await finish(batch, 'ROLLBACK');
+    throw new OutboxError('OUTBOX_ORDER_FENCE', 'older outbox rows are locked by another relay');
+  }
+  batch.ids = batch.rows.map((row) => row.id);
+  return batch;
+}
+
+async function finish(batch: Batch, end: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  let broken: Error | undefined;
+  try {
+    if (end === 'COMMIT' && batch.ids.length > 0) await batch.client.query(MARK_PUBLISHED, [batch.ids]);
+    await batch.client.query(end);
+  } catch (error) {
+    broken = error as Error;
+    if (end === 'COMMIT') await batch.client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release(broken);
+    // A client whose last statement failed may be a dead connection: do not return it to the pool.
+    batch.client.release(broken);
   }
 }
 

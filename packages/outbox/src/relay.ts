@@ -11,7 +11,7 @@ import { OutboxError } from './errors.ts';
 import { createLeadership } from './leadership.ts';
 import { relayMetrics } from './metrics.ts';
 import { createProducerSession } from './producer-session.ts';
-import { KafkaSendError, publishOneBatch } from './relay-batch.ts';
+import { drainOutbox, KafkaSendError } from './relay-batch.ts';
 import { createWakeup } from './wakeup.ts';
 
 export type OutboxRelayOptions = {
@@ -145,22 +145,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     while (!signal.aborted) {
       if (!(await becomeLeader(signal))) continue;
       try {
-        const published = await publishOneBatch({
+        const published = await drainOutbox({
           pool,
           producer: await producer.get(),
           batchSize,
           sendTimeoutMs,
           afterPublish,
+          keepGoing: () => !signal.aborted,
+          onMarked: (count) => {
+            metrics.published.inc({ outbox: name }, count);
+            metrics.batchSize.observe({ outbox: name }, count);
+            onPublished(count);
+          },
         });
         failures = 0;
-        if (published > 0) {
-          metrics.published.inc({ outbox: name }, published);
-          metrics.batchSize.observe({ outbox: name }, published);
-          onPublished(published);
-        }
         await refreshGauges(Date.now());
         await cleanup(Date.now());
-        // A non-empty batch means more may be waiting: look again at once. Otherwise sleep.
+        // Rows may have committed while draining: look again at once. Sleep only after an empty look.
         if (published === 0 && !signal.aborted) await wakeup.wait(pollIntervalMs);
       } catch (error) {
         failures += 1;
