@@ -41,7 +41,9 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
  * Idempotent producer: the broker de-duplicates retries by producer id + sequence number, so a
  * retried send after a lost ack does not write the message twice. It requires acks=all (-1,
  * KafkaJS's default for send) and, in KafkaJS, at most one in-flight request per connection,
- * which also keeps per-partition order across retries.
+ * which also keeps per-partition order across retries. Retries are left at KafkaJS's idempotent
+ * default (unbounded, with backoff): capping them can break the exactly-once sequence, so callers
+ * that need a deadline (an HTTP handler, the outbox relay) bound the send themselves.
  */
 export function createIdempotentProducer(kafka: Kafka): Producer {
   return kafka.producer({
@@ -50,7 +52,6 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
     // The Java-compatible murmur2 partitioner: a key lands on the same partition as it would
     // from any other Kafka client (and it silences KafkaJS's partitioner warning).
     createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: 5 },
   });
 }
 

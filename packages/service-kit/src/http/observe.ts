@@ -57,7 +57,7 @@ export function observeRequests({
           ...trace,
           method: req.method,
           route,
-          path: req.path,
+          path: req.originalUrl.split('?')[0],
           status_code: status,
           duration_ms: Math.round(seconds * 1e4) / 10,
         },
