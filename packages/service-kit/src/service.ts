@@ -63,6 +63,8 @@ export type ServiceOptions<C extends BaseConfig> = {
   /** Replace the default stdout logger (tests pass one that writes to a stream). */
   logger?: Logger;
   registry?: Registry;
+  /** express `trust proxy` (see createHttpApp); default false. */
+  trustProxy?: boolean | number | string;
   /** How often expired idempotency records are purged; default 1 h. */
   idempotencyPurgeIntervalMs?: number;
 };
@@ -99,52 +101,60 @@ export async function createService<C extends BaseConfig>(options: ServiceOption
 
   let pool: PgPool | undefined;
   let migrations: MigrationResult | undefined;
-  if (options.postgres) {
-    const pgOptions = options.postgres === true ? {} : options.postgres;
-    pool = createPgPool({
-      connectionString: requireVar('DATABASE_URL', 'Postgres'),
-      applicationName: name,
-      ...(pgOptions.max ? { max: pgOptions.max } : {}),
-    });
-    const ownedPool = pool;
-    steps.push({ name: 'postgres', run: () => ownedPool.end() });
-    if (pgOptions.migrationsDir) migrations = await runMigrations(pool, pgOptions.migrationsDir, { logger });
-    await ensureIdempotencySchema(pool);
-    health.addCheck(postgresCheck(pool));
-  }
-
   let redis: Redis | undefined;
-  if (options.redis) {
-    redis = createRedisClient(requireVar('REDIS_URL', 'Redis'), { connectionName: name });
-    const ownedRedis = redis;
-    steps.push({ name: 'redis', run: () => ownedRedis.quit().catch(() => ownedRedis.disconnect()) });
-    health.addCheck(redisCheck(redis));
-  }
-
   let kafka: Kafka | undefined;
   let kafkaAdmin: Admin | undefined;
   let producer: Producer | undefined;
-  if (options.kafka) {
-    const kafkaOptions = options.kafka === true ? {} : options.kafka;
-    kafka = createKafkaClient({
-      clientId: name,
-      brokers: config.KAFKA_BROKERS ?? requireVar('KAFKA_BROKERS', 'Kafka').split(','),
-      logger,
-      ...(kafkaOptions.socketFactory ? { socketFactory: kafkaOptions.socketFactory } : {}),
-    });
-    const admin = kafka.admin();
-    kafkaAdmin = admin;
-    await admin.connect();
-    // Registered before the producer so that, stopping in reverse, the producer flushes first.
-    steps.push({ name: 'kafka-admin', run: () => admin.disconnect() });
-    await ensureTopics(admin, kafkaOptions.topics ?? []);
-    if (kafkaOptions.producer !== false) {
-      const ownedProducer = createIdempotentProducer(kafka);
-      producer = ownedProducer;
-      await ownedProducer.connect();
-      steps.push({ name: 'kafka-producer', run: () => ownedProducer.disconnect() });
+  // A start-up failure (migration error, unreachable broker) must not leave half-opened clients
+  // keeping the process alive: close whatever was opened, then rethrow.
+  try {
+    if (options.postgres) {
+      const pgOptions = options.postgres === true ? {} : options.postgres;
+      pool = createPgPool({
+        connectionString: requireVar('DATABASE_URL', 'Postgres'),
+        applicationName: name,
+        ...(pgOptions.max ? { max: pgOptions.max } : {}),
+      });
+      const ownedPool = pool;
+      steps.push({ name: 'postgres', run: () => ownedPool.end() });
+      if (pgOptions.migrationsDir)
+        migrations = await runMigrations(pool, pgOptions.migrationsDir, { logger });
+      await ensureIdempotencySchema(pool);
+      health.addCheck(postgresCheck(pool));
     }
-    health.addCheck(kafkaCheck(admin));
+
+    if (options.redis) {
+      redis = createRedisClient(requireVar('REDIS_URL', 'Redis'), { connectionName: name });
+      const ownedRedis = redis;
+      steps.push({ name: 'redis', run: () => ownedRedis.quit().catch(() => ownedRedis.disconnect()) });
+      health.addCheck(redisCheck(redis));
+    }
+
+    if (options.kafka) {
+      const kafkaOptions = options.kafka === true ? {} : options.kafka;
+      kafka = createKafkaClient({
+        clientId: name,
+        brokers: config.KAFKA_BROKERS ?? requireVar('KAFKA_BROKERS', 'Kafka').split(','),
+        logger,
+        ...(kafkaOptions.socketFactory ? { socketFactory: kafkaOptions.socketFactory } : {}),
+      });
+      const admin = kafka.admin();
+      kafkaAdmin = admin;
+      await admin.connect();
+      // Registered before the producer so that, stopping in reverse, the producer flushes first.
+      steps.push({ name: 'kafka-admin', run: () => admin.disconnect() });
+      await ensureTopics(admin, kafkaOptions.topics ?? []);
+      if (kafkaOptions.producer !== false) {
+        const ownedProducer = createIdempotentProducer(kafka);
+        producer = ownedProducer;
+        await ownedProducer.connect();
+        steps.push({ name: 'kafka-producer', run: () => ownedProducer.disconnect() });
+      }
+      health.addCheck(kafkaCheck(admin));
+    }
+  } catch (error) {
+    for (const step of [...steps].reverse()) await step.run().catch(() => {});
+    throw error;
   }
 
   const idempotencyFor = (extra: Omit<IdempotencyOptions, 'pool'> = {}): RequestHandler => {
@@ -171,6 +181,7 @@ export async function createService<C extends BaseConfig>(options: ServiceOption
     registry,
     health,
     bodyLimit: config.BODY_LIMIT,
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     routes: (expressApp) => options.routes?.(expressApp, deps),
   });
   const workers = options.workers?.(deps) ?? [];
@@ -251,10 +262,17 @@ async function idleServer(): Promise<Server> {
 }
 
 function installSignalHandlers(stop: () => Promise<ShutdownOutcome>, logger: Logger): void {
+  let received = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (received) {
+      // A second signal (Ctrl-C twice) means "now": skip the rest of the graceful sequence.
+      logger.warn({ signal }, 'second signal, exiting immediately');
+      process.exit(1);
+    }
+    received = true;
     logger.info({ signal }, 'signal received');
     void stop().then((outcome) => process.exit(outcome.ok ? 0 : 1));
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@lab/testkit';
 import pg from 'pg';
-import { loadMigrations, MigrationError, runMigrations } from '../src/index.ts';
+import {
+  baseConfigSchema,
+  createService,
+  loadConfig,
+  loadMigrations,
+  MigrationError,
+  runMigrations,
+} from '../src/index.ts';
+import { silentLogger, TEST_JWT_SECRET } from './fixtures/harness.ts';
 
 const FIXTURES = new URL('./fixtures/migrations/', import.meta.url);
 
@@ -82,6 +90,13 @@ describe('runMigrations', () => {
       assert.equal(rows[0].v, 3);
       const table = await db.pool.query("SELECT to_regclass('half_done') AS t");
       assert.equal(table.rows[0].t, null);
+
+      // createService refuses to start on it (and closes its pool rather than hang the process).
+      const config = loadConfig(baseConfigSchema, { DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET });
+      await assert.rejects(
+        createService({ name: 'broken', config, logger: silentLogger, postgres: { migrationsDir: dir } }),
+        { code: 'MIGRATION_FAILED' },
+      );
     });
   });
 

@@ -1,30 +1,46 @@
-// Readiness follows the dependencies: the example app reaches Postgres and Redis through
-// Toxiproxy, and cutting either link turns /health/ready to 503 until the link is restored.
+// Readiness follows the dependencies: the example app reaches Postgres, Redis and Kafka through
+// Toxiproxy, and cutting any link turns /health/ready to 503 until the link is restored.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createFaultProxy, type FaultProxy, hostPortOf, throughProxy, waitUntil } from '@lab/testkit';
+import {
+  createFaultProxy,
+  createKafkaFaultProxy,
+  type FaultProxy,
+  hostPortOf,
+  type KafkaFaultProxy,
+  throughProxy,
+  waitUntil,
+} from '@lab/testkit';
 import { type Example, startExample } from './fixtures/harness.ts';
 
 let example: Example;
 let pgProxy: FaultProxy;
 let redisProxy: FaultProxy;
+let kafkaProxy: KafkaFaultProxy;
 
 before(async () => {
-  example = await startExample('sk_ready', async (env) => {
-    pgProxy = await createFaultProxy('sk_ready_pg', hostPortOf(env.DATABASE_URL ?? ''));
-    redisProxy = await createFaultProxy('sk_ready_redis', hostPortOf(env.REDIS_URL ?? ''));
-    return {
-      ...env,
-      DATABASE_URL: throughProxy(env.DATABASE_URL ?? '', pgProxy),
-      REDIS_URL: throughProxy(env.REDIS_URL ?? '', redisProxy),
-    };
-  });
+  kafkaProxy = await createKafkaFaultProxy('sk_ready_kafka');
+  const kafka = { socketFactory: kafkaProxy.socketFactory };
+  example = await startExample(
+    'sk_ready',
+    async (env) => {
+      pgProxy = await createFaultProxy('sk_ready_pg', hostPortOf(env.DATABASE_URL ?? ''));
+      redisProxy = await createFaultProxy('sk_ready_redis', hostPortOf(env.REDIS_URL ?? ''));
+      return {
+        ...env,
+        DATABASE_URL: throughProxy(env.DATABASE_URL ?? '', pgProxy),
+        REDIS_URL: throughProxy(env.REDIS_URL ?? '', redisProxy),
+      };
+    },
+    { kafka },
+  );
 });
 
 after(async () => {
   await example?.close();
   await pgProxy?.remove();
   await redisProxy?.remove();
+  await kafkaProxy?.proxy.remove();
 });
 
 async function readiness(): Promise<{ status: number; checks: Record<string, boolean> }> {
@@ -41,8 +57,11 @@ const becomes = (status: number, message: string) =>
   });
 
 describe('readiness through Toxiproxy', () => {
-  it('is ready with both links up', async () => {
-    assert.deepEqual(await readiness(), { status: 200, checks: { postgres: true, redis: true } });
+  it('is ready with every link up', async () => {
+    assert.deepEqual(await readiness(), {
+      status: 200,
+      checks: { postgres: true, redis: true, kafka: true },
+    });
   });
 
   it('turns not-ready when Postgres is cut, and ready again after restore', async () => {
@@ -65,5 +84,15 @@ describe('readiness through Toxiproxy', () => {
     assert.equal(down.checks.postgres, true);
     await redisProxy.restore();
     await becomes(200, 'ready=200 after restoring Redis');
+  });
+
+  it('turns not-ready when Kafka is cut, and ready again after restore', async () => {
+    await kafkaProxy.proxy.cut();
+    await becomes(503, 'ready=503 after cutting Kafka');
+    const down = await readiness();
+    assert.equal(down.checks.kafka, false);
+    assert.equal(down.checks.postgres, true);
+    await kafkaProxy.proxy.restore();
+    await becomes(200, 'ready=200 after restoring Kafka');
   });
 });

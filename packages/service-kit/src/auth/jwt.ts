@@ -73,8 +73,17 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Rejects the request with 401 problem+json unless it carries a valid token; sets `res.locals.auth`. */
-export function requireAuth({ secret }: { secret: string }): RequestHandler {
+/**
+ * Rejects the request with 401 problem+json unless it carries a valid token; sets `res.locals.auth`.
+ * `secret` defaults to JWT_SECRET from the environment (services get one pre-bound as `deps.auth`).
+ */
+export function requireAuth({
+  secret = process.env.JWT_SECRET,
+}: {
+  secret?: string | undefined;
+} = {}): RequestHandler {
+  if (!secret) throw new Error('requireAuth needs a secret: pass { secret } or set JWT_SECRET');
+  const key = secret;
   return async (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) {
@@ -82,7 +91,7 @@ export function requireAuth({ secret }: { secret: string }): RequestHandler {
       throw new AuthError('UNAUTHENTICATED', 'A bearer token is required.');
     }
     try {
-      res.locals.auth = await verifyToken(token, secret);
+      res.locals.auth = await verifyToken(token, key);
     } catch (error) {
       res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw error;

@@ -16,6 +16,11 @@ export type HttpAppOptions = {
   health?: Health;
   /** express/body-parser size, e.g. '100kb'. */
   bodyLimit?: string;
+  /**
+   * express `trust proxy`: set it (e.g. 1 hop) behind HAProxy so `req.ip` is the client's address
+   * from X-Forwarded-For rather than the proxy's; default false (trust no header).
+   */
+  trustProxy?: boolean | number | string;
   /** Mounts the service's routers. Runs after body parsing and before the 404 handler. */
   routes?: (app: Express) => void;
 };
@@ -25,11 +30,13 @@ export function createHttpApp({
   registry,
   health,
   bodyLimit = '100kb',
+  trustProxy = false,
   routes,
 }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', trustProxy);
   app.use(observeRequests({ logger, registry }));
 
   if (health) {
