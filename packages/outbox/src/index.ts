@@ -14,7 +14,7 @@ export { deadLetterHeaders, dlqTopicFor, ensureDlqTopic } from './dlq.ts';
 export { type DualWritePublisher, type DualWritePublisherOptions, dualWritePublisher } from './dual-write.ts';
 export { type EnqueueOptions, enqueue, enqueueMany, OUTBOX_CHANNEL, type OutboxEvent } from './enqueue.ts';
 export { OutboxError, type OutboxErrorCode } from './errors.ts';
-export { advisoryLockKey } from './leadership.ts';
+export { advisoryLockKeys, type LockKeys } from './leadership.ts';
 export type { ConsumerOutcome } from './metrics.ts';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.ts';
 export { type ReplayDlqOptions, type ReplayResult, replayDlq } from './replay-dlq.ts';

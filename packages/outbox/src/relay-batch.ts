@@ -3,13 +3,16 @@
 // Kafka acknowledges before the rows are marked; if the process dies in between, the transaction
 // rolls back and the rows are published again: at-least-once, never lost.
 //
-// Pipelining: batch N's mark-and-commit runs while batch N+1 is claimed and sent, so Postgres work
-// hides behind Kafka round trips. Sends stay strictly sequential (N+1 goes out only after N was
-// acknowledged), which is what per-partition order needs. If N's commit then fails, N is published
-// again later, after N+1: a duplicate of an event every consumer has already seen, not a reordering.
+// Pipelining, so Postgres work hides behind Kafka round trips: while batch N is on its way to Kafka,
+// batch N+1 is claimed (its own transaction), and batch N-1 is marked and committed. Sends stay
+// strictly sequential (N+1 goes out only after N was acknowledged), which is what per-partition
+// order needs. If N's commit fails after N+1 was sent, N is published again later, after N+1: a
+// duplicate of events every consumer has already seen, not a reordering. Up to three batch
+// transactions are open at once, plus the leader's connection: the relay's pool needs four.
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type pg from 'pg';
 import { OutboxError } from './errors.ts';
+import type { LockKeys } from './leadership.ts';
 
 type ClaimedRow = {
   id: string;
@@ -20,37 +23,39 @@ type ClaimedRow = {
   topic: string;
   payload: string;
   headers: Record<string, string>;
-  unpublished_up_to_last: number;
 };
 
 type Batch = { client: pg.PoolClient; rows: ClaimedRow[]; ids: string[] };
 
-// The order fence, in the same statement (same snapshot) as the claim: count the unpublished rows up
-// to the last claimed id, leaving out this relay's own batch still being marked ($2). More than the
-// claim means another transaction holds older rows -- a zombie leader that lost its lock in the
-// middle of a batch. Publishing now would let newer events overtake older ones, so the claim is
-// refused and retried shortly. Rows whose insert has not committed yet are invisible to both parts.
+// The fence (see leadership.ts): hold the batch lock shared for the whole transaction, then check
+// that this relay's leader connection still holds the leader lock. OFFSET 0 keeps the subquery
+// from being flattened, so the lock is taken before the check runs.
+const FENCE = `
+  SELECT EXISTS (
+    SELECT 1 FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND pid = $2 AND classid = $3::oid AND objid = $4::oid AND objsubid = 1
+  ) AS leading
+  FROM (SELECT pg_advisory_xact_lock_shared($1::bigint) OFFSET 0) AS batch_lock`;
+
+// The oldest unpublished rows, in id order. SKIP LOCKED only ever skips this relay's own batches
+// that are still being sent or marked (the fence keeps other relays' transactions out), so the
+// pipeline can claim the next batch without waiting for the previous one to commit.
 const CLAIM = `
-  WITH claimed AS (
-    SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload, headers
-    FROM outbox
-    WHERE published_at IS NULL
-    ORDER BY id
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED
-  )
-  SELECT c.id, c.event_id, c.aggregate_type, c.aggregate_id, c.event_type, c.topic,
-         c.payload::text AS payload, c.headers,
-         (SELECT count(*)::int FROM outbox o
-           WHERE o.published_at IS NULL AND o.id <= (SELECT max(id) FROM claimed)
-             AND o.id <> ALL($2::bigint[])) AS unpublished_up_to_last
-  FROM claimed c
-  ORDER BY c.id`;
+  SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload::text AS payload, headers
+  FROM outbox
+  WHERE published_at IS NULL
+  ORDER BY id
+  LIMIT $1
+  FOR UPDATE SKIP LOCKED`;
 
 const MARK_PUBLISHED = 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])';
 
+/** Proof of leadership a batch transaction checks before it claims anything. */
+export type Fence = { keys: LockKeys; leaderPid: number };
+
 export type DrainOptions = {
   pool: pg.Pool;
+  fence: Fence;
   producer: Producer;
   batchSize: number;
   /** Broker-side wait for acks=all (ms). */
@@ -73,19 +78,23 @@ export class KafkaSendError extends Error {
 
 /** Publishes batches until a claim comes back short; returns how many events were published. */
 export async function drainOutbox(options: DrainOptions): Promise<number> {
-  const { pool, producer, batchSize, sendTimeoutMs, afterPublish, onMarked, keepGoing } = options;
+  const { pool, fence, producer, batchSize, sendTimeoutMs, afterPublish, onMarked, keepGoing } = options;
   let published = 0;
-  // The previous batch's mark-and-commit, running while the next batch is claimed and sent.
-  let marking: { ids: string[]; done: Promise<unknown> } | undefined;
+  // Batch N-1's mark-and-commit, still running while batch N is sent.
+  let marking: { done: Promise<Error | undefined> } | undefined;
   const awaitMarking = async () => {
-    const result = await marking?.done;
+    const error = await marking?.done;
     marking = undefined;
-    if (result instanceof Error) throw result;
+    if (error) throw error;
   };
+  let current = keepGoing() ? await claim(pool, fence, batchSize) : undefined;
   try {
-    while (keepGoing()) {
-      const batch = await claim(pool, batchSize, marking?.ids ?? []);
-      if (!batch) break;
+    while (current) {
+      const batch: Batch = current;
+      current = undefined;
+      const count = batch.rows.length;
+      // Only a full batch suggests more rows are waiting.
+      const next = count === batchSize && keepGoing() ? settle(claim(pool, fence, batchSize)) : undefined;
       try {
         try {
           // acks -1 = all in-sync replicas. With the idempotent producer and one request in flight,
@@ -98,23 +107,28 @@ export async function drainOutbox(options: DrainOptions): Promise<number> {
         } catch (error) {
           throw new KafkaSendError(error);
         }
-        await afterPublish?.(batch.rows.length);
+        await afterPublish?.(count);
         await awaitMarking();
       } catch (error) {
         await finish(batch, 'ROLLBACK');
+        const unsent = await next;
+        if (unsent?.batch) await finish(unsent.batch, 'ROLLBACK');
         throw error;
       }
-      const count = batch.rows.length;
       // Settles with the error instead of rejecting, so a failure never goes unhandled meanwhile.
-      const done = finish(batch, 'COMMIT').then(
-        () => {
-          published += count;
-          onMarked(count);
-        },
-        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-      );
-      marking = { ids: batch.ids, done };
-      if (count < batchSize) break;
+      marking = {
+        done: finish(batch, 'COMMIT').then(
+          () => {
+            published += count;
+            onMarked(count);
+            return undefined;
+          },
+          (error: unknown) => toError(error),
+        ),
+      };
+      const claimed = await next;
+      if (claimed?.error) throw claimed.error;
+      current = claimed?.batch;
     }
   } finally {
     await awaitMarking();
@@ -122,12 +136,33 @@ export async function drainOutbox(options: DrainOptions): Promise<number> {
   return published;
 }
 
-async function claim(pool: pg.Pool, batchSize: number, ownUnmarked: string[]): Promise<Batch | undefined> {
+function settle(claiming: Promise<Batch | undefined>): Promise<{ batch?: Batch; error?: Error }> {
+  return claiming.then(
+    (batch) => ({ batch }),
+    (error: unknown) => ({ error: toError(error) }),
+  );
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+async function claim(pool: pg.Pool, fence: Fence, batchSize: number): Promise<Batch | undefined> {
   const client = await pool.connect();
   const batch: Batch = { client, rows: [], ids: [] };
   try {
     await client.query('BEGIN');
-    batch.rows = (await client.query<ClaimedRow>(CLAIM, [batchSize, ownUnmarked])).rows;
+    const { keys, leaderPid } = fence;
+    const check = await client.query<{ leading: boolean }>(FENCE, [
+      keys.batches,
+      leaderPid,
+      keys.leaderHigh,
+      keys.leaderLow,
+    ]);
+    if (check.rows[0]?.leading !== true) {
+      throw new OutboxError('OUTBOX_NOT_LEADER', 'this relay no longer holds the leader lock');
+    }
+    batch.rows = (await client.query<ClaimedRow>(CLAIM, [batchSize])).rows;
   } catch (error) {
     await finish(batch, 'ROLLBACK');
     throw error;
@@ -136,23 +171,24 @@ async function claim(pool: pg.Pool, batchSize: number, ownUnmarked: string[]): P
     await finish(batch, 'COMMIT');
     return undefined;
   }
-  if ((batch.rows[0] as ClaimedRow).unpublished_up_to_last !== batch.rows.length) {
-    await finish(batch, 'ROLLBACK');
-    throw new OutboxError('OUTBOX_ORDER_FENCE', 'older outbox rows are locked by another relay');
-  }
   batch.ids = batch.rows.map((row) => row.id);
   return batch;
 }
 
+// Ends a batch's transaction and gives its connection back. COMMIT marks the rows first and throws
+// on failure; ROLLBACK never throws: if it fails the connection is gone, and Postgres aborts the
+// transaction (releasing its row locks) as the connection closes.
 async function finish(batch: Batch, end: 'COMMIT' | 'ROLLBACK'): Promise<void> {
   let broken: Error | undefined;
   try {
     if (end === 'COMMIT' && batch.ids.length > 0) await batch.client.query(MARK_PUBLISHED, [batch.ids]);
     await batch.client.query(end);
   } catch (error) {
-    broken = error as Error;
-    if (end === 'COMMIT') await batch.client.query('ROLLBACK').catch(() => {});
-    throw error;
+    broken = toError(error);
+    if (end === 'COMMIT') {
+      await batch.client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
   } finally {
     // A client whose last statement failed may be a dead connection: do not return it to the pool.
     batch.client.release(broken);

@@ -129,6 +129,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
+  // The fence found our leader session gone: drop the connection and compete for the lock again.
+  async function stepDown(): Promise<void> {
+    const wasLeader = leadership.isLeader();
+    await leadership.release();
+    if (wasLeader) onLeadership(false);
+  }
+
   async function becomeLeader(signal: AbortSignal): Promise<boolean> {
     if (leadership.isLeader()) return true;
     const acquired = await leadership.tryAcquire().catch((error) => {
@@ -145,8 +152,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     while (!signal.aborted) {
       if (!(await becomeLeader(signal))) continue;
       try {
+        const leaderPid = leadership.leaderPid();
+        if (leaderPid === undefined) continue; // lost between the check above and here
         const published = await drainOutbox({
           pool,
+          fence: { keys: leadership.keys, leaderPid },
           producer: await producer.get(),
           batchSize,
           sendTimeoutMs,
@@ -168,6 +178,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         metrics.publishFailures.inc({ outbox: name });
         onError(error);
         if (error instanceof KafkaSendError) await producer.reset();
+        if (error instanceof OutboxError && error.code === 'OUTBOX_NOT_LEADER') await stepDown();
         await refreshGauges(Date.now());
         await sleep(backoffDelay(failures, backoff), signal);
       }
@@ -186,9 +197,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       wakeup.wake();
       await running;
       running = undefined;
-      const wasLeader = leadership.isLeader();
-      await leadership.release();
-      if (wasLeader) onLeadership(false);
+      await stepDown();
       await producer.reset();
     },
     isLeader: () => leadership.isLeader(),

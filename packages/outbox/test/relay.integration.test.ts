@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createKafkaFaultProxy, waitUntil } from '@lab/testkit';
 import {
+  advisoryLockKeys,
   applyOutboxSchema,
   createOutboxRelay,
   deletePublishedEvents,
@@ -13,6 +14,7 @@ import {
   type OutboxEvent,
   type OutboxRelay,
 } from '../src/index.ts';
+import { drainOutbox } from '../src/relay-batch.ts';
 import { createOutboxFixture, inTransaction, metricValue, type OutboxFixture } from './support.ts';
 
 let fx: OutboxFixture;
@@ -156,22 +158,24 @@ test('two relays: one leader publishes, the standby takes over when it stops', a
   assert.deepEqual(leadership, ['first:true', 'first:false', 'second:true', 'second:false']);
 });
 
-test('order fence: a relay never publishes past older rows another transaction holds (zombie leader)', async () => {
+test("fence: a new leader waits until the previous leader's open batch has ended, then keeps order", async () => {
   const before = await fx.messageCount(topic);
   await inTransaction(fx.db, (tx) =>
     enqueueMany(tx, [event('fenced', 1), event('fenced', 2), event('fenced', 3)]),
   );
-  // A "zombie" relay: it lost its lock but still holds the oldest row in its batch transaction.
+  // A zombie: a relay that lost the leader lock while its batch transaction (batch lock shared,
+  // oldest row locked) is still open. A new leader that claimed now would skip that row.
+  const { batches } = advisoryLockKeys('default');
   const zombie = await fx.db.pool.connect();
   await zombie.query('BEGIN');
+  await zombie.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [batches]);
   await zombie.query('SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE');
-  const errors: unknown[] = [];
-  const relay = startRelay({ backoff: { initialMs: 20, maxMs: 50 }, onError: (error) => errors.push(error) });
-  await waitUntil(() => errors.length >= 3, { message: 'relay refused the claim several times' });
-  assert.ok(errors.every((error) => (error as OutboxError).code === 'OUTBOX_ORDER_FENCE'));
-  assert.equal(await fx.messageCount(topic), before, 'event 2 and 3 did not overtake event 1');
+  const relay = startRelay();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(relay.isLeader(), false, 'still waiting for the zombie batch');
+  assert.equal(await fx.messageCount(topic), before, 'events 2 and 3 did not overtake event 1');
 
-  await zombie.query('ROLLBACK'); // the zombie dies without publishing
+  await zombie.query('ROLLBACK'); // the zombie's batch ends without publishing
   zombie.release();
   await waitUntil(async () => (await fx.messageCount(topic)) === before + 3, {
     message: 'all three published',
@@ -182,6 +186,61 @@ test('order fence: a relay never publishes past older rows another transaction h
     fenced.map((m) => (m.value as { n: number }).n),
     [1, 2, 3],
   );
+});
+
+test("fence: a batch transaction is refused when its relay's leader session is gone", async () => {
+  await inTransaction(fx.db, (tx) => enqueue(tx, event('refused', 1)));
+  const before = await fx.messageCount(topic);
+  const producer = fx.kafka.producer();
+  await producer.connect();
+  try {
+    const { rows } = await fx.db.pool.query('SELECT pg_backend_pid() AS pid'); // holds no leader lock
+    await assert.rejects(
+      drainOutbox({
+        pool: fx.db.pool,
+        fence: { keys: advisoryLockKeys('default'), leaderPid: rows[0].pid },
+        producer,
+        batchSize: 10,
+        sendTimeoutMs: 1_000,
+        onMarked: () => {},
+        keepGoing: () => true,
+      }),
+      { code: 'OUTBOX_NOT_LEADER' },
+    );
+  } finally {
+    await producer.disconnect();
+  }
+  assert.equal(await fx.messageCount(topic), before);
+  assert.equal(await unpublished(), 1, 'nothing claimed, nothing marked');
+});
+
+test('the leader connection is killed: the lock is released and a relay takes over', async () => {
+  const leadership: string[] = [];
+  const first = startRelay({
+    leaderRetryMs: 50,
+    onLeadership: (leader) => leadership.push(`first:${leader}`),
+  });
+  await waitUntil(() => first.isLeader(), { message: 'first relay leads' });
+  const second = startRelay({
+    leaderRetryMs: 50,
+    onLeadership: (leader) => leadership.push(`second:${leader}`),
+  });
+  const { leaderHigh, leaderLow } = advisoryLockKeys('default');
+  await fx.db.pool.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_locks
+     WHERE locktype = 'advisory' AND granted AND classid = $1::oid AND objid = $2::oid AND objsubid = 1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [leaderHigh, leaderLow],
+  );
+  await waitUntil(() => leadership.includes('first:false'), { message: 'first relay noticed' });
+  await waitUntil(() => first.isLeader() || second.isLeader(), { message: 'a relay leads again' });
+  const before = await fx.messageCount(topic);
+  await inTransaction(fx.db, (tx) => enqueue(tx, event('after-kill', 1)));
+  await waitUntil(async () => (await fx.messageCount(topic)) === before + 1, {
+    message: 'published after failover',
+  });
+  await stopRelay(first);
+  await stopRelay(second);
 });
 
 test('while Kafka is unreachable the relay backs off, backlog and lag grow, and it recovers after', async () => {

@@ -20,6 +20,9 @@ export type OutboxFixture = {
 
 export async function createOutboxFixture(label: string): Promise<OutboxFixture> {
   const db = await createTestDatabase(label);
+  // An idle pooled connection the server ends (a test terminating backends, the final DROP ... FORCE)
+  // must not crash the test process; the pool replaces it.
+  db.pool.on('error', () => {});
   await applyOutboxSchema(db.pool);
   const testKafka = await createTestKafka(label);
   const clientOptions = {

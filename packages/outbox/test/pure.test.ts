@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
 import { deadLetterHeaders, dlqTopicFor, replayHeaders } from '../src/dlq.ts';
-import { advisoryLockKey } from '../src/leadership.ts';
+import { advisoryLockKeys } from '../src/leadership.ts';
 
 const message = {
   key: Buffer.from('agg-1'),
@@ -62,8 +62,13 @@ test('replay strips only the dlq-* headers; the DLQ of a topic is <topic>.dlq', 
   assert.equal(dlqTopicFor('url.created'), 'url.created.dlq');
 });
 
-test('advisory lock keys are stable per name and differ between names', () => {
-  assert.equal(advisoryLockKey('a'), advisoryLockKey('a'));
-  assert.notEqual(advisoryLockKey('a'), advisoryLockKey('b'));
-  assert.match(advisoryLockKey('a'), /^-?\d+$/);
+test('advisory lock keys are stable per name, differ between names, and match pg_locks halves', () => {
+  const a = advisoryLockKeys('a');
+  assert.deepEqual(advisoryLockKeys('a'), a);
+  assert.notEqual(advisoryLockKeys('b').leader, a.leader);
+  assert.notEqual(a.batches, a.leader);
+  assert.match(a.leader, /^-?\d+$/);
+  const unsigned = (BigInt(a.leaderHigh) << 32n) | BigInt(a.leaderLow);
+  assert.equal(BigInt.asIntN(64, unsigned).toString(), a.leader);
+  assert.ok(BigInt(a.leaderHigh) < 2n ** 32n && BigInt(a.leaderLow) < 2n ** 32n);
 });
