@@ -25,7 +25,7 @@ type ClaimedRow = {
   headers: Record<string, string>;
 };
 
-type Batch = { client: pg.PoolClient; rows: ClaimedRow[]; ids: string[] };
+type Batch = { client: pg.PoolClient; rows: ClaimedRow[]; ids: string[]; markSql: string };
 
 // The fence (see leadership.ts): hold the batch lock shared for the whole transaction, then check
 // that this relay's leader connection still holds the leader lock. OFFSET 0 keeps the subquery
@@ -49,6 +49,7 @@ const CLAIM = `
   FOR UPDATE SKIP LOCKED`;
 
 const MARK_PUBLISHED = 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])';
+const DELETE_PUBLISHED = 'DELETE FROM outbox WHERE id = ANY($1::bigint[])';
 
 /** Proof of leadership a batch transaction checks before it claims anything. */
 export type Fence = { keys: LockKeys; leaderPid: number };
@@ -64,6 +65,8 @@ export type DrainOptions = {
   afterPublish?: (count: number) => void | Promise<void>;
   /** Called after each batch is marked published and committed. */
   onMarked: (count: number) => void;
+  /** Delete published rows in the publishing transaction instead of marking them. */
+  deleteOnPublish?: boolean;
   /** Stops claiming new batches once this says no (a relay shutting down). */
   keepGoing: () => boolean;
 };
@@ -79,6 +82,7 @@ export class KafkaSendError extends Error {
 /** Publishes batches until a claim comes back short; returns how many events were published. */
 export async function drainOutbox(options: DrainOptions): Promise<number> {
   const { pool, fence, producer, batchSize, sendTimeoutMs, afterPublish, onMarked, keepGoing } = options;
+  const markSql = options.deleteOnPublish ? DELETE_PUBLISHED : MARK_PUBLISHED;
   let published = 0;
   // Batch N-1's mark-and-commit, still running while batch N is sent.
   let marking: { done: Promise<Error | undefined> } | undefined;
@@ -87,14 +91,15 @@ export async function drainOutbox(options: DrainOptions): Promise<number> {
     marking = undefined;
     if (error) throw error;
   };
-  let current = keepGoing() ? await claim(pool, fence, batchSize) : undefined;
+  let current = keepGoing() ? await claim(pool, fence, batchSize, markSql) : undefined;
   try {
     while (current) {
       const batch: Batch = current;
       current = undefined;
       const count = batch.rows.length;
       // Only a full batch suggests more rows are waiting.
-      const next = count === batchSize && keepGoing() ? settle(claim(pool, fence, batchSize)) : undefined;
+      const next =
+        count === batchSize && keepGoing() ? settle(claim(pool, fence, batchSize, markSql)) : undefined;
       try {
         try {
           // acks -1 = all in-sync replicas. With the idempotent producer and one request in flight,
@@ -147,9 +152,14 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-async function claim(pool: pg.Pool, fence: Fence, batchSize: number): Promise<Batch | undefined> {
+async function claim(
+  pool: pg.Pool,
+  fence: Fence,
+  batchSize: number,
+  markSql: string,
+): Promise<Batch | undefined> {
   const client = await pool.connect();
-  const batch: Batch = { client, rows: [], ids: [] };
+  const batch: Batch = { client, rows: [], ids: [], markSql };
   try {
     await client.query('BEGIN');
     const { keys, leaderPid } = fence;
@@ -181,7 +191,7 @@ async function claim(pool: pg.Pool, fence: Fence, batchSize: number): Promise<Ba
 async function finish(batch: Batch, end: 'COMMIT' | 'ROLLBACK'): Promise<void> {
   let broken: Error | undefined;
   try {
-    if (end === 'COMMIT' && batch.ids.length > 0) await batch.client.query(MARK_PUBLISHED, [batch.ids]);
+    if (end === 'COMMIT' && batch.ids.length > 0) await batch.client.query(batch.markSql, [batch.ids]);
     await batch.client.query(end);
   } catch (error) {
     broken = toError(error);

@@ -317,9 +317,19 @@ test('published rows are deleted after the retention period, unpublished rows ne
   assert.equal(await deletePublishedEvents(fx.db.pool, { olderThanMs: 0, chunkSize: 2 }), published);
   assert.equal(await total(), 1, 'the unpublished row stays');
 
-  const relay = startRelay({ retentionMs: 0, cleanupIntervalMs: 0 });
+  const relay = startRelay({ retentionMs: 50, cleanupIntervalMs: 0, pollIntervalMs: 20 });
   await waitUntil(async () => (await total()) === 0, { message: "the relay's own cleanup removed it" });
   await stopRelay(relay);
+});
+
+test('retentionMs 0 deletes rows in the publishing transaction', async () => {
+  const before = await fx.messageCount(topic);
+  const relay = startRelay({ retentionMs: 0 });
+  await inTransaction(fx.db, (tx) => enqueueMany(tx, [event('deleted', 1), event('deleted', 2)]));
+  await waitUntil(async () => (await fx.messageCount(topic)) === before + 2, { message: 'published' });
+  await stopRelay(relay);
+  const { rows } = await fx.db.pool.query('SELECT count(*)::int AS n FROM outbox');
+  assert.equal(rows[0].n, 0, 'no published row kept');
 });
 
 type ReadMessage = { key: string | undefined; value: unknown; headers: Record<string, string> };
