@@ -36,6 +36,28 @@ describe('createHealth', () => {
     assert.equal(byName.hung?.error, 'timed out after 20 ms');
   });
 
+  it('does not start a second call of a check that is still running', async () => {
+    const health = createHealth({ timeoutMs: 20 });
+    let calls = 0;
+    let finish: () => void = () => {};
+    health.addCheck({
+      name: 'slow',
+      check: () => {
+        calls += 1;
+        return new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+      },
+    });
+    assert.equal((await health.readiness()).status, 'not_ready');
+    assert.equal((await health.readiness()).status, 'not_ready');
+    assert.equal(calls, 1);
+    finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal((await health.readiness()).status, 'not_ready'); // a new call, which hangs again
+    assert.equal(calls, 2);
+  });
+
   it('is not ready while draining, whatever the checks say', async () => {
     const health = createHealth();
     health.setDraining(true);

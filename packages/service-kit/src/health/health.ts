@@ -29,10 +29,23 @@ export function createHealth({ timeoutMs = 1_000 }: { timeoutMs?: number } = {})
   const checks: ReadinessCheck[] = [];
   let draining = false;
 
+  // Single flight per check: while a dependency hangs, each probe would otherwise start one more
+  // call that outlives its timeout (client retries keep it going), piling up work exactly when
+  // the dependency is struggling. A probe that finds a call still running waits on that one.
+  const pending = new Map<ReadinessCheck, Promise<unknown>>();
+  const callOnce = (c: ReadinessCheck): Promise<unknown> => {
+    let call = pending.get(c);
+    if (!call) {
+      call = c.check().finally(() => pending.delete(c));
+      pending.set(c, call);
+    }
+    return call;
+  };
+
   const run = async (c: ReadinessCheck): Promise<CheckResult> => {
     const started = performance.now();
     try {
-      await withTimeout(c.check(), c.timeoutMs ?? timeoutMs);
+      await withTimeout(callOnce(c), c.timeoutMs ?? timeoutMs);
       return { name: c.name, ok: true, durationMs: elapsed(started) };
     } catch (error) {
       // The reason is the dependency's name plus a short message; connection strings never

@@ -123,8 +123,8 @@ export function idempotency(options: IdempotencyOptions): RequestHandler {
       [scope, key],
     );
     const row = rows[0];
-    // The row vanished between the two statements (its request failed with a 5xx and released
-    // it). Rare; the client retrying is the simple, correct answer.
+    // Still running, or the row vanished between the two statements (its request failed with a
+    // 5xx and released it): either way 409 with Retry-After, and the client's retry settles it.
     if (!row || row.state === 'in_flight') {
       if (row && row.request_hash !== hash) throw reused();
       res.setHeader('Retry-After', '1');
