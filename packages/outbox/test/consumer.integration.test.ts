@@ -5,11 +5,11 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { waitUntil } from '@lab/testkit';
+import { createFaultProxy, hostPortOf, throughProxy, waitUntil } from '@lab/testkit';
 import { context, propagation, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import type pg from 'pg';
+import pg from 'pg';
 import {
   type ConsumedEvent,
   type ConsumeOptions,
@@ -219,6 +219,73 @@ test('a value that is not JSON goes to the DLQ at once: retrying cannot fix it',
   assert.equal(await outcome(groupId, 'failed'), 1);
   assert.equal((await readOne(`${topic}.dlq`)).headers['dlq-attempts'], '1');
   await stopConsumer(consumer);
+});
+
+test('the same event twice in one fetched batch runs its handler once', async () => {
+  const topic = await fx.testKafka.createTopic('account.doubled', 1);
+  const groupId = 'doubled';
+  const producer = fx.kafka.producer();
+  await producer.connect();
+  const message = { key: 'acc-1', value: JSON.stringify({ n: 7 }), headers: { 'event-id': 'doubled-1' } };
+  await producer.send({
+    topic,
+    messages: [message, message, { ...message, headers: { 'event-id': 'doubled-2' } }],
+  });
+  await producer.disconnect();
+  const consumer = await startConsumer({
+    topic,
+    groupId,
+    handler: (event, tx) => recordSideEffect(event, tx, groupId),
+  });
+  await waitUntil(
+    async () => (await outcome(groupId, 'processed')) + (await outcome(groupId, 'duplicate')) === 3,
+    {
+      message: 'three messages seen',
+    },
+  );
+  await stopConsumer(consumer);
+  assert.equal(await outcome(groupId, 'processed'), 2);
+  assert.equal(await outcome(groupId, 'duplicate'), 1);
+  assert.equal(await sideEffects(groupId), 2);
+});
+
+test('Postgres unreachable: the consumer waits and retries, it never dead-letters for that', async () => {
+  const topic = await fx.testKafka.createTopic('account.dbdown', 1);
+  const groupId = 'dbdown';
+  const proxy = await createFaultProxy('outbox_consumer_pg', hostPortOf(fx.db.url));
+  const pool = new pg.Pool({ connectionString: throughProxy(fx.db.url, proxy), max: 2 });
+  pool.on('error', () => {});
+  const errors: unknown[] = [];
+  try {
+    await proxy.cut();
+    const consumer = await consume({
+      kafka: fx.kafka,
+      pool,
+      topic,
+      groupId,
+      registry: fx.registry,
+      maxAttempts: 2,
+      consumerConfig: { maxWaitTimeInMs: 100 },
+      retryBackoff: { initialMs: 20, maxMs: 100 },
+      onError: (error) => errors.push(error),
+      handler: (event, tx) => recordSideEffect(event, tx, groupId),
+    });
+    running.push(consumer);
+    await inTransaction(fx.db, (tx) => enqueueMany(tx, events(topic, 2, 1)));
+    await waitUntil(() => errors.length >= 4, { message: 'several failed attempts while Postgres is away' });
+    assert.equal(await outcome(groupId, 'failed'), 0, 'not counted as handler failures');
+    assert.equal(await outcome(groupId, 'dead_lettered'), 0);
+
+    await proxy.restore();
+    await waitUntil(async () => (await sideEffects(groupId)) === 2, {
+      message: 'processed once Postgres is back',
+    });
+    await stopConsumer(consumer);
+    assert.equal(await fx.messageCount(`${topic}.dlq`), 0);
+  } finally {
+    await pool.end();
+    await proxy.remove();
+  }
 });
 
 test('the replay command rejects bad usage', async () => {
