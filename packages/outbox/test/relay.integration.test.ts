@@ -42,6 +42,21 @@ function startRelay(options: Partial<Parameters<typeof createOutboxRelay>[0]> = 
   return relay;
 }
 
+// Two relays on one outbox; the first is the leader when this returns. `leadership` logs changes.
+async function startRelayPair() {
+  const leadership: string[] = [];
+  const first = startRelay({
+    leaderRetryMs: 50,
+    onLeadership: (leader) => leadership.push(`first:${leader}`),
+  });
+  await waitUntil(() => first.isLeader(), { message: 'first relay leads' });
+  const second = startRelay({
+    leaderRetryMs: 50,
+    onLeadership: (leader) => leadership.push(`second:${leader}`),
+  });
+  return { first, second, leadership };
+}
+
 async function stopRelay(relay: OutboxRelay): Promise<void> {
   await relay.stop();
   relays.splice(relays.indexOf(relay), 1);
@@ -105,9 +120,9 @@ test('a rolled-back transaction publishes nothing; the committed one is publishe
   assert.equal(rows[0].event_id, eventId);
   assert.ok(rows[0].published_at instanceof Date);
 
-  const [message] = await readMessages(1);
+  const [message] = await fx.readTopic(topic, 1);
   assert.equal(message?.key, 'committed');
-  assert.deepEqual(message?.value, { n: 2 });
+  assert.deepEqual(JSON.parse(message?.value ?? ''), { n: 2 });
   assert.equal(message?.headers['event-id'], eventId);
   assert.equal(message?.headers['event-type'], 'order.updated');
   assert.equal(message?.headers['aggregate-type'], 'order');
@@ -134,16 +149,7 @@ test('NOTIFY wakes an idle relay long before its poll interval; without NOTIFY p
 });
 
 test('two relays: one leader publishes, the standby takes over when it stops', async () => {
-  const leadership: string[] = [];
-  const first = startRelay({
-    leaderRetryMs: 50,
-    onLeadership: (leader) => leadership.push(`first:${leader}`),
-  });
-  await waitUntil(() => first.isLeader(), { message: 'first relay leads' });
-  const second = startRelay({
-    leaderRetryMs: 50,
-    onLeadership: (leader) => leadership.push(`second:${leader}`),
-  });
+  const { first, second, leadership } = await startRelayPair();
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.equal(second.isLeader(), false, 'the lock admits one leader');
 
@@ -181,9 +187,9 @@ test("fence: a new leader waits until the previous leader's open batch has ended
     message: 'all three published',
   });
   await stopRelay(relay);
-  const fenced = (await readMessages(await fx.messageCount(topic))).filter((m) => m.key === 'fenced');
+  const fenced = (await fx.readTopic(topic, await fx.messageCount(topic))).filter((m) => m.key === 'fenced');
   assert.deepEqual(
-    fenced.map((m) => (m.value as { n: number }).n),
+    fenced.map((m) => JSON.parse(m.value).n),
     [1, 2, 3],
   );
 });
@@ -215,16 +221,7 @@ test("fence: a batch transaction is refused when its relay's leader session is g
 });
 
 test('the leader connection is killed: the lock is released and a relay takes over', async () => {
-  const leadership: string[] = [];
-  const first = startRelay({
-    leaderRetryMs: 50,
-    onLeadership: (leader) => leadership.push(`first:${leader}`),
-  });
-  await waitUntil(() => first.isLeader(), { message: 'first relay leads' });
-  const second = startRelay({
-    leaderRetryMs: 50,
-    onLeadership: (leader) => leadership.push(`second:${leader}`),
-  });
+  const { first, second, leadership } = await startRelayPair();
   const { leaderHigh, leaderLow } = advisoryLockKeys('default');
   await fx.db.pool.query(
     `SELECT pg_terminate_backend(pid) FROM pg_locks
@@ -331,30 +328,3 @@ test('retentionMs 0 deletes rows in the publishing transaction', async () => {
   const { rows } = await fx.db.pool.query('SELECT count(*)::int AS n FROM outbox');
   assert.equal(rows[0].n, 0, 'no published row kept');
 });
-
-type ReadMessage = { key: string | undefined; value: unknown; headers: Record<string, string> };
-
-// Reads the topic from the start with a throw-away group.
-async function readMessages(expected: number): Promise<ReadMessage[]> {
-  // A short fetch wait keeps disconnect() quick (it waits for the fetch in flight).
-  const consumer = fx.kafka.consumer({ groupId: `reader-${Math.random()}`, maxWaitTimeInMs: 100 });
-  const seen: ReadMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-      seen.push({ key: message.key?.toString(), value: JSON.parse(String(message.value)), headers });
-    },
-  });
-  try {
-    await waitUntil(() => seen.length >= expected, {
-      timeoutMs: 15_000,
-      message: `${expected} messages read`,
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}

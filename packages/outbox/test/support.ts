@@ -1,9 +1,18 @@
 // Shared set-up for the outbox integration tests: a fresh database with the outbox schema, unique
 // Kafka topics, quiet KafkaJS clients and a private metrics registry per test file.
-import { createTestDatabase, createTestKafka, type TestDatabase, type TestKafka } from '@lab/testkit';
+import { randomUUID } from 'node:crypto';
+import {
+  createTestDatabase,
+  createTestKafka,
+  type TestDatabase,
+  type TestKafka,
+  waitUntil,
+} from '@lab/testkit';
 import { type ISocketFactory, Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { applyOutboxSchema } from '../src/index.ts';
+
+export type ReadMessage = { key: string | undefined; value: string; headers: Record<string, string> };
 
 export type OutboxFixture = {
   db: TestDatabase;
@@ -15,6 +24,8 @@ export type OutboxFixture = {
   kafkaVia(socketFactory: ISocketFactory): Kafka;
   /** Sum of the topic's partition end offsets: how many messages it holds. */
   messageCount(topic: string): Promise<number>;
+  /** Reads a topic from the start with a throw-away group until `expected` messages arrived. */
+  readTopic(topic: string, expected: number): Promise<ReadMessage[]>;
   cleanup(): Promise<void>;
 };
 
@@ -43,6 +54,29 @@ export async function createOutboxFixture(label: string): Promise<OutboxFixture>
     async messageCount(topic) {
       const offsets = await admin.fetchTopicOffsets(topic);
       return offsets.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+    },
+    async readTopic(topic, expected) {
+      // A short fetch wait keeps disconnect() quick (it waits for the fetch in flight).
+      const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+      const seen: ReadMessage[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
+          seen.push({ key: message.key?.toString(), value: String(message.value), headers });
+        },
+      });
+      try {
+        await waitUntil(() => seen.length >= expected, {
+          timeoutMs: 15_000,
+          message: `${expected} messages read`,
+        });
+      } finally {
+        await consumer.disconnect();
+      }
+      return seen;
     },
     async cleanup() {
       await admin.disconnect();
