@@ -7,12 +7,13 @@ import { histogram, type Registry } from '../metrics.ts';
 import { resolveRequestId } from './request-id.ts';
 import { routeTemplateOf, trackRouteTemplate } from './route-template.ts';
 
+const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 // Seconds; dense below 100 ms where healthy API calls land, sparse up to 10 s for timeouts.
 const DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** The request-scoped logger (carries `requestId`); falls back to a root logger outside requests. */
+/** The request-scoped logger (a child carrying `requestId`), set by `observeRequests`. */
 export function requestLogger(res: Response): Logger {
   return res.locals.log as Logger;
 }
@@ -51,7 +52,10 @@ export function observeRequests({
       const status = res.writableFinished ? res.statusCode : 499;
       const method = KNOWN_METHODS.has(req.method) ? req.method : 'OTHER';
       duration.observe({ method, route, status_code: String(status) }, seconds);
-      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      // Probes and scrapes arrive every few seconds from every poller; at info they would bury
+      // the real traffic, so successful ones log at debug.
+      const routine = status < 400 && QUIET_ROUTES.has(route);
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : routine ? 'debug' : 'info';
       (res.locals.log as Logger)[level](
         {
           ...trace,
