@@ -12,34 +12,17 @@
 // chunk is processed again one message per transaction, so the failure is isolated and retried
 // alone. A handler may therefore run more than once for an event whose effects then roll back --
 // which at-least-once delivery implies anyway: keep side effects inside `tx`.
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import client, { type Registry } from 'prom-client';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { type ConsumedEvent, type Item, toItem } from './consumed-event.ts';
 import { deadLetterHeaders, ensureDlqTopic } from './dlq.ts';
-import { headersToStrings } from './kafka-headers.ts';
 import { type ConsumerOutcome, consumerMessages } from './metrics.ts';
+import { type ChunkResult, createTransactionRunner, HandlerError } from './processing-transaction.ts';
 import { createProducerSession, sendWithSession } from './producer-session.ts';
-import { contextFromHeaders } from './trace-context.ts';
 
-export type ConsumedEvent = {
-  /** The `event-id` header; `<topic>:<partition>:<offset>` for a message without one. */
-  eventId: string;
-  eventType: string | undefined;
-  /** The message key: the aggregate id for outbox events. */
-  key: string | null;
-  /** The JSON-parsed value. */
-  payload: unknown;
-  headers: Record<string, string>;
-  topic: string;
-  partition: number;
-  offset: string;
-  /** The message's timestamp (ms since the epoch, as KafkaJS gives it): when the relay produced it. */
-  timestamp: string;
-  /** 1 on the first try. */
-  attempt: number;
-};
+export type { ConsumedEvent } from './consumed-event.ts';
 
 /** Runs inside the transaction that records the event as processed: write side effects with `tx`. */
 export type EventHandler = (event: ConsumedEvent, tx: pg.PoolClient) => Promise<void>;
@@ -80,30 +63,6 @@ export type RunningConsumer = {
   stop(): Promise<void>;
 };
 
-/** Handler failures (count towards maxAttempts); anything else is infrastructure and is retried. */
-class HandlerError extends Error {
-  constructor(cause: unknown) {
-    super((cause as Error)?.message ?? String(cause), { cause });
-    this.name = (cause as Error)?.name ?? 'HandlerError';
-  }
-}
-
-// Records a chunk of events as processed; returns the ids that were new (the rest are duplicates).
-const RECORD_PROCESSED = `
-  INSERT INTO outbox_processed_events (group_id, event_id, topic, "partition", "offset")
-  SELECT $1, event_id, $3, $4, "offset" FROM unnest($2::text[], $5::bigint[]) AS e(event_id, "offset")
-  ON CONFLICT (group_id, event_id) DO NOTHING
-  RETURNING event_id`;
-
-type Item = { message: KafkaMessage; event: ConsumedEvent; parseError?: unknown };
-
-type ChunkResult =
-  | { kind: 'committed' }
-  | { kind: 'handler-failed'; index: number; error: HandlerError }
-  | { kind: 'retry-alone' };
-
-const tracer = trace.getTracer('@lab/outbox');
-
 export async function consume(options: ConsumeOptions): Promise<RunningConsumer> {
   const {
     kafka,
@@ -126,85 +85,7 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
   const dlqTopic = createDlqTopic ? await ensureDlqTopic(kafka, topic) : `${topic}.dlq`;
   const dlq = createProducerSession(kafka, { retries: 5 });
   const stopping = new AbortController();
-
-  // One transaction for a chunk of events: record them all, run the handler for the new ones, commit.
-  async function processTogether(items: readonly Item[]): Promise<ChunkResult> {
-    let tx: pg.PoolClient;
-    try {
-      tx = await pool.connect();
-    } catch (error) {
-      onError(error);
-      return { kind: 'retry-alone' };
-    }
-    let broken: Error | undefined;
-    const outcomes: ConsumerOutcome[] = [];
-    let failedAt = -1;
-    try {
-      await tx.query('BEGIN');
-      const first = items[0] as Item;
-      const recorded = await tx.query<{ event_id: string }>(RECORD_PROCESSED, [
-        groupId,
-        items.map((item) => item.event.eventId),
-        first.event.topic,
-        first.event.partition,
-        items.map((item) => item.event.offset),
-      ]);
-      const fresh = new Set(recorded.rows.map((row) => row.event_id));
-      for (const [index, item] of items.entries()) {
-        // An id seen twice in one chunk (a republished batch) runs once: delete after the first.
-        if (!fresh.delete(item.event.eventId)) {
-          outcomes.push('duplicate');
-          continue;
-        }
-        failedAt = index;
-        await runHandler(item.event, tx);
-        outcomes.push('processed');
-      }
-      await tx.query('COMMIT');
-      for (const outcome of outcomes) count(outcome);
-      return { kind: 'committed' };
-    } catch (error) {
-      await tx.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      onError(error);
-      if (!(error instanceof HandlerError)) return { kind: 'retry-alone' };
-      count('failed');
-      return { kind: 'handler-failed', index: failedAt, error };
-    } finally {
-      tx.release(broken);
-    }
-  }
-
-  // The handler runs in the producer's trace context, under a consumer span.
-  function runHandler(event: ConsumedEvent, tx: pg.PoolClient): Promise<void> {
-    const parent = contextFromHeaders(event.headers);
-    return context.with(parent, () =>
-      tracer.startActiveSpan(
-        `${event.topic} process`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'kafka',
-            'messaging.destination.name': event.topic,
-            'messaging.consumer.group.name': groupId,
-            'messaging.message.id': event.eventId,
-          },
-        },
-        async (span) => {
-          try {
-            await handler(event, tx);
-          } catch (error) {
-            span.recordException(error as Error);
-            span.setStatus({ code: SpanStatusCode.ERROR });
-            throw new HandlerError(error);
-          } finally {
-            span.end();
-          }
-        },
-      ),
-    );
-  }
+  const processTogether = createTransactionRunner({ pool, groupId, handler, count, onError });
 
   async function deadLetter(message: KafkaMessage, partition: number, error: unknown, attempts: number) {
     await sendWithSession(dlq, (producer) =>
@@ -221,30 +102,6 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
       }),
     );
     count('dead_lettered');
-  }
-
-  function toItem(message: KafkaMessage, partition: number): Item {
-    const headers = headersToStrings(message.headers);
-    let payload: unknown;
-    let parseError: unknown;
-    try {
-      payload = message.value === null ? null : JSON.parse(message.value.toString());
-    } catch (error) {
-      parseError = error;
-    }
-    const event: ConsumedEvent = {
-      eventId: headers['event-id'] ?? `${topic}:${partition}:${message.offset}`,
-      eventType: headers['event-type'],
-      key: message.key?.toString() ?? null,
-      payload,
-      headers,
-      topic,
-      partition,
-      offset: message.offset,
-      timestamp: message.timestamp,
-      attempt: 1,
-    };
-    return { message, event, parseError };
   }
 
   // One message, one transaction per attempt, retried with backoff. `failed` is the failure of its
@@ -296,7 +153,7 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     autoCommitInterval: 1_000,
     eachBatch: async (payload) => {
       const { batch } = payload;
-      const items = batch.messages.map((message) => toItem(message, batch.partition));
+      const items = batch.messages.map((message) => toItem(message, topic, batch.partition));
       for (let start = 0; start < items.length; start += messagesPerTransaction) {
         if (stopping.signal.aborted || !payload.isRunning() || payload.isStale()) return;
         const chunk = items.slice(start, start + messagesPerTransaction);

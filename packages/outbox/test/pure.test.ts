@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KafkaMessage } from 'kafkajs';
+import { toItem } from '../src/consumed-event.ts';
 import { deadLetterHeaders, dlqTopicFor, replayHeaders } from '../src/dlq.ts';
 import { advisoryLockKeys } from '../src/leadership.ts';
 
@@ -71,4 +72,24 @@ test('advisory lock keys are stable per name, differ between names, and match pg
   const unsigned = (BigInt(a.leaderHigh) << 32n) | BigInt(a.leaderLow);
   assert.equal(BigInt.asIntN(64, unsigned).toString(), a.leader);
   assert.ok(BigInt(a.leaderHigh) < 2n ** 32n && BigInt(a.leaderLow) < 2n ** 32n);
+});
+
+test('a Kafka message becomes a consumed event; a non-JSON value keeps its parse error', () => {
+  const item = toItem(message, 'post.created', 2);
+  assert.equal(item.event.eventId, 'e-1');
+  assert.equal(item.event.key, 'agg-1');
+  assert.deepEqual(item.event.payload, {});
+  assert.equal(item.event.headers.repeated, 'a');
+  assert.equal(item.event.attempt, 1);
+  assert.equal(item.parseError, undefined);
+
+  const bare = toItem(
+    { ...message, headers: {}, key: null, value: Buffer.from('{oops') } as KafkaMessage,
+    't',
+    0,
+  );
+  assert.equal(bare.event.eventId, 't:0:41', 'no event-id header: topic, partition and offset identify it');
+  assert.equal(bare.event.key, null);
+  assert.ok(bare.parseError instanceof SyntaxError);
+  assert.equal(toItem({ ...message, value: null }, 't', 0).event.payload, null, 'a tombstone is null');
 });
