@@ -18,6 +18,7 @@ import client, { type Registry } from 'prom-client';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
 import { type ConsumedEvent, type Item, toItem } from './consumed-event.ts';
 import { deadLetterHeaders, ensureDlqTopic } from './dlq.ts';
+import { OutboxError } from './errors.ts';
 import { type ConsumerOutcome, consumerMessages } from './metrics.ts';
 import { type ChunkResult, createTransactionRunner, HandlerError } from './processing-transaction.ts';
 import { createProducerSession, sendWithSession } from './producer-session.ts';
@@ -80,6 +81,11 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     registry = client.register,
     onError = () => {},
   } = options;
+  for (const [option, value] of Object.entries({ maxAttempts, messagesPerTransaction })) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new OutboxError('OUTBOX_INVALID_OPTIONS', `${option} must be a positive integer`);
+    }
+  }
   const messages = consumerMessages(registry);
   const count = (outcome: ConsumerOutcome) => messages.inc({ group: groupId, outcome });
   const dlqTopic = createDlqTopic ? await ensureDlqTopic(kafka, topic) : `${topic}.dlq`;

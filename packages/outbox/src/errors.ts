@@ -2,10 +2,10 @@
 
 export type OutboxErrorCode =
   | 'OUTBOX_INVALID_EVENT'
+  | 'OUTBOX_INVALID_OPTIONS'
   | 'OUTBOX_NOT_IN_TRANSACTION'
   | 'OUTBOX_NOT_LEADER'
-  | 'OUTBOX_RELAY_STATE'
-  | 'OUTBOX_DLQ_TOPIC_MISSING';
+  | 'OUTBOX_RELAY_STATE';
 
 export class OutboxError extends Error {
   readonly code: OutboxErrorCode;

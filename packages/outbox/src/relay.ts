@@ -88,7 +88,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     afterPublish,
   } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new OutboxError('OUTBOX_RELAY_STATE', 'batchSize must be a positive integer');
+    throw new OutboxError('OUTBOX_INVALID_OPTIONS', 'batchSize must be a positive integer');
   }
   const metrics = relayMetrics(registry);
   const wakeup = createWakeup();

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import type pg from 'pg';
 import { toItem } from '../src/consumed-event.ts';
 import { deadLetterHeaders, dlqTopicFor, replayHeaders } from '../src/dlq.ts';
+import { consume, createOutboxRelay } from '../src/index.ts';
 import { advisoryLockKeys } from '../src/leadership.ts';
 
 const message = {
@@ -92,4 +94,14 @@ test('a Kafka message becomes a consumed event; a non-JSON value keeps its parse
   assert.equal(bare.event.key, null);
   assert.ok(bare.parseError instanceof SyntaxError);
   assert.equal(toItem({ ...message, value: null }, 't', 0).event.payload, null, 'a tombstone is null');
+});
+
+test('relay and consumer reject nonsensical options before touching Postgres or Kafka', async () => {
+  const deps = { pool: {} as pg.Pool, kafka: {} as Kafka };
+  for (const batchSize of [0, -1, 1.5]) {
+    assert.throws(() => createOutboxRelay({ ...deps, batchSize }), { code: 'OUTBOX_INVALID_OPTIONS' });
+  }
+  const base = { ...deps, topic: 't', groupId: 'g', handler: async () => {} };
+  await assert.rejects(consume({ ...base, maxAttempts: 0 }), { code: 'OUTBOX_INVALID_OPTIONS' });
+  await assert.rejects(consume({ ...base, messagesPerTransaction: 0 }), { code: 'OUTBOX_INVALID_OPTIONS' });
 });
