@@ -1,7 +1,7 @@
 // @lab/ratelimit: six rate-limit algorithms as atomic Redis Lua scripts, a limiter that survives a
 // Redis outage (breaker, fail-open/closed, insurance, in-memory block, shadow mode), tiers,
 // hierarchical limits, IETF RateLimit headers and express middleware. See README.md.
-export { type HeaderOptions, rateLimitHeaders } from './headers.ts';
+export { type HeaderOptions, rateLimitHeaders, setRateLimitHeaders } from './headers.ts';
 export type { InsuranceOptions } from './insurance.ts';
 export {
   apiKeyKey,

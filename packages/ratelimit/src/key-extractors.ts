@@ -23,9 +23,9 @@ export function ipKey({ ipv6Subnet = 64 }: { ipv6Subnet?: number } = {}): KeyExt
 
 export function clientAddressKey(address: string | undefined, ipv6Subnet = 64): string | undefined {
   if (!address) return undefined;
+  if (!address.includes(':')) return isIPv4(address) ? address : undefined;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1]; // an IPv4 client on a dual-stack socket
-  if (isIPv4(address)) return address;
   const bare = address.split('%')[0] ?? address; // drop a zone id (fe80::1%eth0)
   if (!isIPv6(bare)) return undefined;
   return `${ipv6Prefix(bare, ipv6Subnet)}/${ipv6Subnet}`;

@@ -36,6 +36,7 @@ export class LocalBlockList {
    * was refused may fit in what is left, so it still goes to Redis.
    */
   blockedFor(key: string, cost: number): number {
+    if (this.blocks.size === 0) return 0; // the usual case: skip hashing a fresh key string
     const block = this.blocks.get(key);
     if (!block) return 0;
     const left = block.until - this.now();

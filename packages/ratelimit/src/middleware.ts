@@ -3,7 +3,7 @@
 // with a problem+json body. Levels whose rule or key does not apply (an unlimited tier, an
 // anonymous request at the user level) are skipped; with none left the request passes unchecked.
 import type { Request, RequestHandler, Response } from 'express';
-import { type HeaderOptions, rateLimitHeaders } from './headers.ts';
+import { type HeaderOptions, setRateLimitHeaders } from './headers.ts';
 import type { KeyExtractor } from './key-extractors.ts';
 import type { Level, LimitResult, RateLimiter } from './limiter.ts';
 import type { Rule } from './policy.ts';
@@ -49,10 +49,7 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Reques
       return;
     }
     res.locals[localsKey] = result;
-    if (!limiter.shadow) {
-      const values = rateLimitHeaders(result, headers);
-      for (const name in values) res.setHeader(name, values[name] as string);
-    }
+    if (!limiter.shadow) setRateLimitHeaders(res, result, headers);
     if (result.allowed) {
       next();
       return;

@@ -106,18 +106,21 @@ export function validateRule(rule: Rule): Rule {
   return rule;
 }
 
-export function validateCost(cost: number, rules: readonly Rule[]): void {
+export function validateCost(cost: number, rules: Rule | readonly Rule[]): void {
   if (!Number.isInteger(cost) || cost < 1) {
     throw new RateLimitError('INVALID_COST', 'cost must be a positive integer');
   }
-  for (const rule of rules) {
-    // Such a request could never pass; saying so beats a 429 whose Retry-After is a lie.
-    if (cost > capacityOf(rule)) {
-      throw new RateLimitError(
-        'COST_EXCEEDS_LIMIT',
-        `cost ${cost} exceeds what rule "${rule.name}" can ever admit at once (${capacityOf(rule)})`,
-      );
-    }
+  if (!Array.isArray(rules)) return costFits(cost, rules as Rule);
+  for (const rule of rules) costFits(cost, rule);
+}
+
+function costFits(cost: number, rule: Rule): void {
+  // Such a request could never pass; saying so beats a 429 whose Retry-After is a lie.
+  if (cost > capacityOf(rule)) {
+    throw new RateLimitError(
+      'COST_EXCEEDS_LIMIT',
+      `cost ${cost} exceeds what rule "${rule.name}" can ever admit at once (${capacityOf(rule)})`,
+    );
   }
 }
 

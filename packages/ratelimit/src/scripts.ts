@@ -100,7 +100,7 @@ export type ScriptLevel = {
   capacity: number;
 };
 
-/** One level, one round trip: [allowed, remaining, resetMs, retryAfterMs]. */
+/** One level, one round trip: [deniedLevel (0 or 1), allowed, remaining, resetMs, retryAfterMs]. */
 export function runSingle(redis: RedisClient, level: ScriptLevel, cost: number): Promise<number[]> {
   const command = ALGORITHM_SCRIPTS[level.algorithm].command;
   return withScripts(redis)[command]?.(

@@ -14,8 +14,12 @@ local function fixed_window(key, now, limit, window, capacity, cost)
     return 0, limit - count, reset, to_window_end, nil
   end
   local apply = function()
-    redis.call('HSET', key, 'w', index, 'n', count + cost)
-    redis.call('PEXPIRE', key, math.ceil(to_window_end))
+    if count > 0 then
+      redis.call('HINCRBY', key, 'n', cost) -- same window: its expiry is already set
+    else
+      redis.call('HSET', key, 'w', index, 'n', cost)
+      redis.call('PEXPIRE', key, math.ceil(to_window_end))
+    end
     return limit - count - cost, to_window_end
   end
   return 1, limit - count, reset, 0, apply

@@ -36,9 +36,14 @@ local function sliding_window_counter(key, now, limit, window, capacity, cost)
     return 0, limit - estimate, reset, retry, nil
   end
   local apply = function()
-    redis.call('HSET', key, 'w', index, 'cur', current + cost, 'prev', previous)
-    -- Kept through the next window, where it serves as the previous count.
-    redis.call('PEXPIRE', key, math.ceil(to_window_end + window))
+    if stored_index == index then
+      -- Same window: one increment; the expiry set when the window began still holds.
+      redis.call('HINCRBY', key, 'cur', cost)
+    else
+      redis.call('HSET', key, 'w', index, 'cur', cost, 'prev', previous)
+      -- Kept through the next window, where it serves as the previous count.
+      redis.call('PEXPIRE', key, math.ceil(to_window_end + window))
+    end
     return limit - estimate - cost, to_window_end + window
   end
   return 1, limit - estimate, reset, 0, apply
