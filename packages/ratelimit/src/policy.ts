@@ -110,8 +110,11 @@ export function validateCost(cost: number, rules: Rule | readonly Rule[]): void 
   if (!Number.isInteger(cost) || cost < 1) {
     throw new RateLimitError('INVALID_COST', 'cost must be a positive integer');
   }
-  if (!Array.isArray(rules)) return costFits(cost, rules as Rule);
-  for (const rule of rules) costFits(cost, rule);
+  if (Array.isArray(rules)) {
+    for (const rule of rules) costFits(cost, rule);
+  } else {
+    costFits(cost, rules as Rule);
+  }
 }
 
 function costFits(cost: number, rule: Rule): void {
