@@ -27,7 +27,12 @@ export {
   type RateLimiterOptions,
   unlimitedResult,
 } from './limiter.ts';
-export { type LevelSpec, type RateLimitMiddlewareOptions, rateLimitMiddleware } from './middleware.ts';
+export {
+  type AsyncRuleChooser,
+  type LevelSpec,
+  type RateLimitMiddlewareOptions,
+  rateLimitMiddleware,
+} from './middleware.ts';
 export { type NaiveLimiter, naiveGetThenIncrLimiter } from './naive.ts';
 export {
   ALGORITHMS,

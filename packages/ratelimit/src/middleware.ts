@@ -11,10 +11,15 @@ import { PROBLEM_CONTENT_TYPE, refusalProblem } from './problem.ts';
 import type { RuleChooser } from './tiers.ts';
 
 export type LevelSpec = {
-  /** A fixed rule, or one chosen per request (a tier); undefined skips the level. */
-  rule: Rule | RuleChooser;
+  /**
+   * A fixed rule, or one chosen per request (a tier); undefined skips the level. A chooser may
+   * be async (rules read from a store); a synchronous one costs no extra await.
+   */
+  rule: Rule | RuleChooser | AsyncRuleChooser;
   key: KeyExtractor;
 };
+
+export type AsyncRuleChooser = (req: Request, res: Response) => Promise<Rule | undefined>;
 
 export type RateLimitMiddlewareOptions = {
   limiter: RateLimiter;
@@ -34,15 +39,16 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Reques
   const localsKey = options.localsKey ?? 'rateLimit';
   if (specs.length === 0) throw new RangeError('rateLimitMiddleware needs at least one level');
   return async (req, res, next) => {
-    const levels: Level[] = [];
-    for (const spec of specs) {
-      const rule = typeof spec.rule === 'function' ? spec.rule(req, res) : spec.rule;
-      if (!rule) continue;
-      const key = spec.key(req, res);
-      if (key !== undefined) levels.push({ rule, key });
-    }
     let result: LimitResult;
     try {
+      const levels: Level[] = [];
+      for (const spec of specs) {
+        let rule = typeof spec.rule === 'function' ? spec.rule(req, res) : spec.rule;
+        if (rule instanceof Promise) rule = await rule;
+        if (!rule) continue;
+        const key = spec.key(req, res);
+        if (key !== undefined) levels.push({ rule, key });
+      }
       result = await limiter.checkLevels(levels, { cost: typeof cost === 'function' ? cost(req) : cost });
     } catch (error) {
       next(error);

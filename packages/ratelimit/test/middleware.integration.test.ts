@@ -121,6 +121,27 @@ before(async () => {
     }),
     ok,
   );
+  // Rules read from a store: an async chooser (here it answers on the next turn).
+  const stored: Rule = { name: 'stored', algorithm: 'gcra', limit: 1, windowMs: MINUTE };
+  app.get(
+    '/async',
+    rateLimitMiddleware({
+      limiter,
+      levels: [
+        {
+          rule: (req) =>
+            new Promise<Rule | undefined>((resolve, reject) =>
+              setImmediate(() => (req.query.broken ? reject(new Error('store down')) : resolve(stored))),
+            ),
+          key: ipKey(),
+        },
+      ],
+    }),
+    ok,
+  );
+  app.use(((_error, _req, res, _next) => {
+    res.status(500).json({ error: 'handled by the app' });
+  }) as express.ErrorRequestHandler);
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -245,6 +266,17 @@ describe('hierarchical levels', () => {
     assert.equal(heavy.status, 429, 'cost 2 does not fit the 1 unit left');
     assert.deepEqual(((await heavy.json()) as Record<string, unknown>)['violated-policies'], ['user']);
     assert.equal((await get('/levels/3', user)).status, 200, 'cost 1 still fits');
+  });
+});
+
+describe('async rule choosers', () => {
+  test('a rule read asynchronously is applied; a chooser that fails goes to the error handler', async () => {
+    const client = { 'x-forwarded-for': '198.51.100.77' };
+    assert.equal((await get('/async', client)).status, 200);
+    const refused = await get('/async', client);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get('ratelimit-policy'), '"stored";q=1;w=60');
+    assert.equal((await get('/async?broken=1', client)).status, 500);
   });
 });
 
