@@ -1,2 +1,0 @@
-// Public surface of @lab/rate-limiter; filled in by its issue.
-export {};
