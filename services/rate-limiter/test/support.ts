@@ -1,0 +1,80 @@
+// Starts the real service (Postgres database and Redis prefix of its own) for integration tests.
+
+import { signDevToken } from '@lab/service-kit';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@lab/testkit';
+import { loadServiceConfig } from '../src/config.ts';
+import { createRateLimiterService } from '../src/main.ts';
+
+export const JWT_SECRET = 'test-secret-of-at-least-32-characters-0123';
+
+export type Running = { url: string; stop: () => Promise<unknown> };
+
+export type TestBed = {
+  db: TestDatabase;
+  redis: TestRedis;
+  start: (env?: Record<string, string>) => Promise<Running>;
+  token: (claims?: {
+    sub?: string;
+    tenant?: string;
+    tier?: 'free' | 'pro' | 'enterprise';
+  }) => Promise<string>;
+  cleanup: () => Promise<void>;
+};
+
+export async function createTestBed(label: string): Promise<TestBed> {
+  const db = await createTestDatabase(label);
+  const redis = await createTestRedis(label);
+  const running: Running[] = [];
+  return {
+    db,
+    redis,
+    async start(env = {}) {
+      const config = loadServiceConfig({
+        DATABASE_URL: db.url,
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: redis.prefix,
+        JWT_SECRET,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        SHUTDOWN_DRAIN_MS: '0',
+        ...env,
+      });
+      const service = await createRateLimiterService(config);
+      await service.start({ handleSignals: false });
+      const handle = { url: service.url, stop: () => service.stop() };
+      running.push(handle);
+      return handle;
+    },
+    token: ({ sub = 'ann', tenant = 'acme', tier = 'free' } = {}) =>
+      signDevToken({ sub, tenant, tier, secret: JWT_SECRET }),
+    async cleanup() {
+      for (const service of running) await service.stop();
+      await redis.cleanup();
+      await db.drop();
+    },
+  };
+}
+
+/** fetch with JSON in and out. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
