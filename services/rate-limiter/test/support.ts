@@ -72,9 +72,10 @@ export async function call(
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await response.text();
+  const json = /json/.test(response.headers.get('content-type') ?? '') && text !== '';
   return {
     status: response.status,
     headers: response.headers,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    body: json ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
 }
