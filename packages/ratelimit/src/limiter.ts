@@ -109,6 +109,9 @@ const ALGORITHM_CODE: Record<Rule['algorithm'], string> = {
   gcra: 'gcra',
 };
 
+// Half of the last 20 calls failing (once 5 are in) opens the breaker: a limiter is on every
+// request, so 20 calls are milliseconds of traffic and a dead Redis is detected almost at once.
+// It stays open 1 s, doubling on repeated failures up to 10 s, then 2 trial calls decide.
 const BREAKER_DEFAULTS: BreakerSettings = {
   window: { type: 'count', size: 20 },
   minimumCalls: 5,
