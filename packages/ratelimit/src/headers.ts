@@ -39,14 +39,16 @@ function members(rule: Rule): { name: string; policy: string } {
   return cached;
 }
 
-/** Sets the headers for a result. Shadow rules and unlimited checks produce no quota headers. */
+/** Sets the headers for a result. Shadow levels and unlimited checks produce no quota headers. */
 export function setRateLimitHeaders(
   sink: HeaderSink,
   result: LimitResult,
   options: HeaderOptions = {},
 ): void {
   const levels = result.levels;
-  if (levels.length > 0 && !result.shadowDenied) {
+  // Shadow levels are dark launches: never shown. (With a limiter-wide shadow mode the middleware
+  // sends no quota headers at all.)
+  if (levels.length > 0) {
     if (options.standard !== false) {
       let policy = '';
       let state = '';

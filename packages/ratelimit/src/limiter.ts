@@ -239,18 +239,23 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   ): LimitResult {
     metrics.redisError(reason);
     if (insurance) {
-      const { deniedLevel, decisions } = insurance.check(
-        levels.map((level, i) => ({ key: (scriptLevels[i] as ScriptLevel).key, rule: level.rule })),
-        cost,
-      );
+      // Dark-launched levels sit out while Redis is down: they must not refuse for the real ones.
+      const asked = levels
+        .map((level, i) => ({ key: (scriptLevels[i] as ScriptLevel).key, rule: level.rule }))
+        .filter(
+          (level, _, all) => level.rule.shadow !== true || all.every((other) => other.rule.shadow === true),
+        );
+      const { deniedLevel, decisions } = insurance.check(asked, cost);
       return finish(
-        decisions.map((decision, i) => ({ ...decision, rule: (levels[i] as Level).rule })),
+        decisions.map((decision, i) => ({ ...decision, rule: (asked[i] as Level).rule })),
         deniedLevel,
         'insurance',
       );
     }
     // Mixed fail modes: one fail-closed level is enough to refuse (it exists to protect something).
-    const closedIndex = levels.findIndex((level) => level.rule.failMode === 'closed');
+    const closedIndex = levels.findIndex(
+      (level) => level.rule.failMode === 'closed' && level.rule.shadow !== true,
+    );
     const closed = closedIndex >= 0;
     const rule = (closed ? levels[closedIndex] : levels[0]) as Level;
     const retryAfterMs = closed ? Math.max(FAIL_CLOSED_RETRY_MS, breakerRetryMs()) : 0;
@@ -282,6 +287,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   /** Builds the result from the levels asked; applies shadow mode; records metrics. */
   function finish(decisions: LevelDecision[], deniedLevel: number, source: DecisionSource): LimitResult {
     const binding = deniedLevel > 0 ? (decisions[deniedLevel - 1] as LevelDecision) : tightest(decisions);
+    let shadowDenied = false;
     const result: LimitResult = {
       allowed: deniedLevel === 0,
       limit: binding.limit,
@@ -294,14 +300,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       shadowDenied: false,
     };
     for (let i = 0; i < decisions.length; i += 1) {
-      const rule = (decisions[i] as LevelDecision).rule;
-      metrics.decision(rule, outcomeOf(source, i === deniedLevel - 1, rule));
+      const decision = decisions[i] as LevelDecision;
+      const outcome = outcomeOf(source, !decision.allowed, decision.rule);
+      if (outcome === 'shadow_denied') shadowDenied = true;
+      metrics.decision(decision.rule, outcome);
     }
     if (!result.allowed && (allShadow || binding.rule.shadow === true)) {
       result.allowed = true;
       result.retryAfterMs = 0;
-      result.shadowDenied = true;
     }
+    // Reported only when it made a difference: the request passes although a shadow level said no.
+    result.shadowDenied = shadowDenied && result.allowed;
     return result;
   }
 
@@ -321,14 +330,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return result;
   }
 
-  function scriptLevel(rule: Rule, redisKey: string): ScriptLevel {
-    return {
+  function scriptLevel(rule: Rule, redisKey: string, inHierarchy = false): ScriptLevel {
+    const level: ScriptLevel = {
       key: redisKey,
       algorithm: rule.algorithm,
       limit: rule.limit,
       windowMs: rule.windowMs,
       capacity: capacityOf(rule),
     };
+    // In a hierarchy a shadow level must not cut the check short: the real levels still decide.
+    if (inHierarchy && rule.shadow === true && !allShadow) level.shadow = true;
+    return level;
   }
 
   // Not async: on the hot path every promise layer counts. Validation errors still reject.
@@ -375,7 +387,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           throw new RateLimitError('INVALID_RULE', `two levels share rule "${level.rule.name}" and one key`);
         }
         seen.add(redisKey);
-        return scriptLevel(level.rule, redisKey);
+        return scriptLevel(level.rule, redisKey, true);
       });
       return Promise.resolve(decide(ordered, scriptLevels, cost));
     } catch (error) {
@@ -445,6 +457,11 @@ export function unlimitedResult(): LimitResult {
 function tightest(decisions: readonly LevelDecision[]): LevelDecision {
   let best = decisions[0] as LevelDecision;
   for (const decision of decisions) {
+    if (decision.rule.shadow === true && best.rule.shadow !== true) continue; // shadow levels never bind
+    if (best.rule.shadow === true && decision.rule.shadow !== true) {
+      best = decision;
+      continue;
+    }
     if (
       decision.remaining < best.remaining ||
       (decision.remaining === best.remaining && decision.resetMs > best.resetMs)

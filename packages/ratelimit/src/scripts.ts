@@ -98,6 +98,8 @@ export type ScriptLevel = {
   limit: number;
   windowMs: number;
   capacity: number;
+  /** Hierarchies only: a shadow level's refusal is reported but refuses nothing. */
+  shadow?: boolean;
 };
 
 /** One level, one round trip: [deniedLevel (0 or 1), allowed, remaining, resetMs, retryAfterMs]. */
@@ -112,7 +114,10 @@ export function runSingle(redis: RedisClient, level: ScriptLevel, cost: number):
   ) as Promise<number[]>;
 }
 
-/** All levels, one round trip: [deniedLevel (1-based, 0 = none), then 4 numbers per level asked]. */
+/**
+ * All levels, one round trip: [deniedLevel (1-based, 0 = none; never a shadow level), then
+ * allowed, remaining, reset, retry per level asked].
+ */
 export function runHierarchy(
   redis: RedisClient,
   levels: readonly ScriptLevel[],
@@ -120,7 +125,13 @@ export function runHierarchy(
 ): Promise<number[]> {
   const args: (string | number)[] = [levels.length, ...levels.map((level) => level.key), cost];
   for (const level of levels) {
-    args.push(ALGORITHM_SCRIPTS[level.algorithm].number, level.limit, level.windowMs, level.capacity);
+    args.push(
+      ALGORITHM_SCRIPTS[level.algorithm].number,
+      level.limit,
+      level.windowMs,
+      level.capacity,
+      level.shadow ? 1 : 0,
+    );
   }
   return withScripts(redis)[HIERARCHY_COMMAND]?.(...args) as Promise<number[]>;
 }

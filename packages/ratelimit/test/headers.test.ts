@@ -57,9 +57,27 @@ test('policy names are structured-field strings (quotes and backslashes escaped)
   assert.equal(headers['RateLimit-Policy'], '"a\\"b\\\\c";q=100;w=60');
 });
 
-test('shadow rules, shadow refusals and unlimited checks show no quota', () => {
+test('shadow levels and unlimited checks show no quota; the real levels of a mixed check do', () => {
   assert.deepEqual(rateLimitHeaders(unlimitedResult()), {});
-  assert.deepEqual(rateLimitHeaders(result({ shadowDenied: true })), {});
+  const tenantShadow = { ...tenant, shadow: true };
+  const mixed = result({
+    shadowDenied: true,
+    levels: [
+      {
+        rule: tenantShadow,
+        allowed: false,
+        limit: 10_000,
+        remaining: 0,
+        resetMs: 1_000,
+        retryAfterMs: 1_000,
+      },
+      ...result().levels.slice(1),
+    ],
+  });
+  assert.deepEqual(rateLimitHeaders(mixed), {
+    'RateLimit-Policy': '"user";q=100;w=60',
+    RateLimit: '"user";r=42;t=17',
+  });
   const shadowOnly = result({
     levels: [{ ...(result().levels[1] as LimitResult['levels'][0]), rule: { ...user, shadow: true } }],
   });

@@ -102,3 +102,30 @@ test('the same rule and key twice in one check is refused', async () => {
     { code: 'INVALID_RULE' },
   );
 });
+
+test('a shadow level that says no does not cut the check short: the real levels decide and are charged', async () => {
+  const dark: Rule = { name: 'dark', algorithm: 'fixed-window', limit: 1, windowMs: MINUTE, shadow: true };
+  const real: Rule = { name: 'real', algorithm: 'token-bucket', limit: 2, windowMs: MINUTE };
+  const levels = [
+    { rule: dark, key: 'd' },
+    { rule: real, key: 'r' },
+  ];
+  const first = await limiter.checkLevels(levels, { tag: 'delta' });
+  assert.equal(first.allowed, true);
+  assert.equal(first.shadowDenied, false);
+  const second = await limiter.checkLevels(levels, { tag: 'delta' });
+  assert.equal(second.allowed, true, 'the dark level would refuse; the real one still has 1 unit');
+  assert.equal(second.shadowDenied, true);
+  assert.equal(second.rule?.name, 'real', 'a shadow level never binds');
+  assert.deepEqual(
+    second.levels.map((level) => [level.rule.name, level.allowed, level.remaining]),
+    [
+      ['dark', false, 0],
+      ['real', true, 0],
+    ],
+  );
+  const third = await limiter.checkLevels(levels, { tag: 'delta' });
+  assert.equal(third.allowed, false, 'the real level is now empty');
+  assert.equal(third.rule?.name, 'real');
+  assert.equal(third.shadowDenied, false);
+});

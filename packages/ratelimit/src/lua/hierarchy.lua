@@ -1,6 +1,7 @@
 -- Several levels (global -> tenant -> user -> endpoint) decided as one: KEYS[i] is level i's
 -- counter, all sharing one hash tag (one Cluster slot). ARGV[1] = cost, then per level:
--- algorithm number, limit, window ms, capacity. The caller orders levels cheapest first.
+-- algorithm number, limit, window ms, capacity, shadow (1 = a dark-launched level: its "no" is
+-- recorded in the reply but refuses nothing). The caller orders levels cheapest first.
 -- Phase 1 asks each level and stops at the first "no"; phase 2 records in all of them only if
 -- every level said yes. So a denied request consumes nothing anywhere, and no other client can
 -- slip in between the phases: the whole script runs atomically.
@@ -11,18 +12,21 @@ local cost = tonumber(ARGV[1])
 local asked = {}
 local denied = 0
 for i = 1, #KEYS do
-  local at = 2 + (i - 1) * 4
+  local at = 2 + (i - 1) * 5
   local algorithm = algorithms[tonumber(ARGV[at])]
   local allowed, remaining, reset, retry, apply =
     algorithm(KEYS[i], now, tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), cost)
   asked[i] = { allowed, remaining, reset, retry, apply }
-  if allowed == 0 then
+  if allowed == 0 and ARGV[at + 4] ~= '1' then
     denied = i
     break
   end
 end
 if denied == 0 then
-  for i = 1, #asked do asked[i][2], asked[i][3] = asked[i][5]() end
+  -- A shadow level that said no has no `apply`: it is not charged, the others are.
+  for i = 1, #asked do
+    if asked[i][5] then asked[i][2], asked[i][3] = asked[i][5]() end
+  end
 end
 local reply = { denied }
 for i = 1, #asked do
