@@ -52,14 +52,19 @@ export type ServiceDeps<C extends BaseConfig = BaseConfig> = {
   idempotency: (options?: Omit<IdempotencyOptions, 'pool'>) => RequestHandler;
 };
 
-export type ServiceOptions<C extends BaseConfig> = {
+export type ServiceOptions<C extends BaseConfig, Parts = undefined> = {
   name: string;
   config: C;
   postgres?: boolean | { migrationsDir?: string | URL; max?: number };
   redis?: boolean;
   kafka?: boolean | { topics?: TopicSpec[]; producer?: boolean; socketFactory?: ISocketFactory };
-  routes?: (app: Express, deps: ServiceDeps<C>) => void;
-  workers?: (deps: ServiceDeps<C>) => Worker[];
+  /**
+   * Builds the service's own objects (a limiter, caches, repositories) once, from the connected
+   * clients. Routes and workers both receive the result, so they share one instance of each.
+   */
+  setup?: (deps: ServiceDeps<C>) => Parts;
+  routes?: (app: Express, deps: ServiceDeps<C>, parts: Parts) => void;
+  workers?: (deps: ServiceDeps<C>, parts: Parts) => Worker[];
   /** Replace the default stdout logger (tests pass one that writes to a stream). */
   logger?: Logger;
   registry?: Registry;
@@ -85,7 +90,9 @@ export type Service<C extends BaseConfig = BaseConfig> = {
   readiness: () => Promise<ReadinessReport>;
 };
 
-export async function createService<C extends BaseConfig>(options: ServiceOptions<C>): Promise<Service<C>> {
+export async function createService<C extends BaseConfig, Parts = undefined>(
+  options: ServiceOptions<C, Parts>,
+): Promise<Service<C>> {
   const { name, config } = options;
   const logger =
     options.logger ?? createLogger({ name: config.SERVICE_NAME ?? name, level: config.LOG_LEVEL });
@@ -176,15 +183,16 @@ export async function createService<C extends BaseConfig>(options: ServiceOption
     ...(producer ? { producer } : {}),
   };
 
+  const parts = options.setup ? options.setup(deps) : (undefined as Parts);
   const app = createHttpApp({
     logger,
     registry,
     health,
     bodyLimit: config.BODY_LIMIT,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-    routes: (expressApp) => options.routes?.(expressApp, deps),
+    routes: (expressApp) => options.routes?.(expressApp, deps, parts),
   });
-  const workers = options.workers?.(deps) ?? [];
+  const workers = options.workers?.(deps, parts) ?? [];
 
   let server: Server | undefined;
   let stopping: Promise<ShutdownOutcome> | undefined;

@@ -41,11 +41,6 @@ export async function createRateLimiterService(
   config: Config,
   options: { registry?: Registry; logger?: Logger } = {},
 ) {
-  let wired: ReturnType<typeof wire> | undefined;
-  const once = (deps: ServiceDeps<Config>) => {
-    wired ??= wire(deps);
-    return wired;
-  };
   return createService({
     name: 'rate-limiter',
     config,
@@ -53,8 +48,8 @@ export async function createRateLimiterService(
     redis: true,
     trustProxy: config.TRUST_PROXY,
     ...options,
-    routes: (app, deps) => {
-      const { limiter, store } = once(deps);
+    setup: wire,
+    routes: (app, deps, { limiter, store }) => {
       mountRoutes(
         app,
         routes({
@@ -67,10 +62,9 @@ export async function createRateLimiterService(
         }),
       );
     },
-    workers: (deps) => {
-      const { cache } = once(deps);
-      return [{ name: 'policy-invalidations', start: () => cache.ready(), stop: () => cache.close() }];
-    },
+    workers: (_deps, { cache }) => [
+      { name: 'policy-invalidations', start: () => cache.ready(), stop: () => cache.close() },
+    ],
   });
 }
 
