@@ -155,9 +155,15 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       injectTraceContext(headers);
       const labels = { client: name, host: url.host, method };
       const upstream = upstreamFor(url.host);
+      // The attempt's signal stops being tied to the caller's once the headers are in (the timeout
+      // policy lets go of both), so fetch also gets the caller's signal: cancelling still stops the
+      // body download.
+      const fetchSignal = (attemptSignal: AbortSignal) =>
+        signal ? AbortSignal.any([attemptSignal, signal]) : attemptSignal;
       try {
         return await upstream.policy.execute(
-          (attemptSignal) => attempt(url, { ...rest, method, headers, signal: attemptSignal }, labels),
+          (attemptSignal) =>
+            attempt(url, { ...rest, method, headers, signal: fetchSignal(attemptSignal) }, labels),
           {
             signal: signal ?? undefined,
             idempotent: idempotent ?? (IDEMPOTENT_METHODS.has(method) || headers.has('idempotency-key')),

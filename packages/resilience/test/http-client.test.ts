@@ -124,6 +124,12 @@ describe('http client semantics', () => {
         return reply(response, 429, '', { 'retry-after': '1' });
       }
       if (mode === '503') return reply(response, 503);
+      if (mode === 'slow-body') {
+        // Headers and a first chunk now, the rest never: only a cancellation can end the read.
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.write('first chunk');
+        return;
+      }
       return reply(response, 200, JSON.stringify({ traceparent: request.headers.traceparent ?? null }));
     });
   });
@@ -174,6 +180,18 @@ describe('http client semantics', () => {
       HttpStatusError,
     );
     assert.equal(server.requests.length - before, 1 + 3);
+  });
+
+  it("stops reading the body when the caller's signal aborts after the headers arrived", async () => {
+    mode = 'slow-body';
+    const { http } = client();
+    const controller = new AbortController();
+    const response = await http.request(`${server.url}/download`, { signal: controller.signal });
+    assert.equal(response.status, 200);
+    const reading = response.text();
+    const reason = new Error('caller gave up');
+    controller.abort(reason);
+    await assert.rejects(reading, (error) => error === reason);
   });
 
   it('refuses a stream body, which could not be replayed on retry', async () => {
