@@ -78,7 +78,16 @@ export function createTransactionRunner({
         await runHandler(item.event, tx);
         outcomes.push('processed');
       }
-      await tx.query('COMMIT');
+      // A handler that caught a failed statement leaves the transaction aborted, and COMMIT of an
+      // aborted transaction silently rolls back (the command tag says ROLLBACK). Counting that as
+      // committed would resolve the offset of an event whose effects and dedup row are gone: lost.
+      const committed = await tx.query('COMMIT');
+      if (committed.command !== 'COMMIT') {
+        failedAt = -1; // which handler of the chunk swallowed the error is unknown: retry each alone
+        const aborted = new Error('the handler left its transaction aborted; nothing was committed');
+        aborted.name = 'TransactionAbortedError';
+        throw new HandlerError(aborted);
+      }
       for (const outcome of outcomes) count(outcome);
       return { kind: 'committed' };
     } catch (error) {

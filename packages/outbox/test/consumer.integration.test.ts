@@ -204,6 +204,39 @@ test('a poison message is retried, dead-lettered after N attempts, and processed
   await stopConsumer(consumer);
 });
 
+test('a handler that swallows a failed statement is a failure, not a silently lost event', async () => {
+  const topic = await fx.testKafka.createTopic('account.swallowed', 1);
+  const groupId = 'swallowed';
+  const consumer = await startConsumer({
+    topic,
+    groupId,
+    maxAttempts: 2,
+    handler: async (event, tx) => {
+      await recordSideEffect(event, tx, groupId);
+      if ((event.payload as { poison?: boolean }).poison) {
+        // The statement fails and the error is caught: the transaction is aborted, and its COMMIT
+        // would quietly roll back the side effect and the processed-event row.
+        await tx.query('SELECT 1 FROM no_such_table').catch(() => {});
+      }
+    },
+  });
+  const sequence = [...events(topic, 1, 1, { poison: true }), ...events(topic, 1, 1)];
+  await inTransaction(fx.db, (tx) => enqueueMany(tx, sequence));
+  await waitUntil(async () => (await outcome(groupId, 'dead_lettered')) === 1, {
+    message: 'the swallowed failure is retried and dead-lettered',
+  });
+  await waitUntil(async () => (await sideEffects(groupId)) === 1, { message: 'the next event is processed' });
+  await stopConsumer(consumer);
+  assert.equal(await outcome(groupId, 'processed'), 1, 'only the healthy event counts as processed');
+  const [dead] = await fx.readTopic(`${topic}.dlq`, 1);
+  assert.equal(dead?.headers['dlq-error-type'], 'TransactionAbortedError');
+  const { rows } = await fx.db.pool.query(
+    'SELECT count(*)::int AS n FROM outbox_processed_events WHERE group_id = $1',
+    [groupId],
+  );
+  assert.equal(rows[0].n, 1, 'the dead-lettered event is not recorded as processed');
+});
+
 test('a value that is not JSON goes to the DLQ at once: retrying cannot fix it', async () => {
   const topic = await fx.testKafka.createTopic('account.garbage', 1);
   const groupId = 'garbage';
