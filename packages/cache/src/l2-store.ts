@@ -62,21 +62,19 @@ export function createL2Store(
         }
         return { kind: 'busy' };
       }),
-    write: (valueKey, entry, ttlMs, token, message) =>
-      guarded(async () => {
+    write: (valueKey, entry, ttlMs, token, message) => {
+      // Encoded outside the breaker: a value the serializer rejects (a BigInt, a cycle) is the
+      // caller's problem, not a sign that Redis is sick, and must not help open the breaker.
+      const payload = encodeEntry(entry, serializer);
+      return guarded(async () => {
         const tagKeys = entry.tags ? entry.tags.map(keyspace.tag) : [];
         await scripts.writeEntry(
           redis,
           [valueKey, keyspace.lock(valueKey), ...tagKeys],
-          [
-            encodeEntry(entry, serializer),
-            Math.max(1, Math.ceil(ttlMs)),
-            token,
-            message ? keyspace.channel : '',
-            message,
-          ],
+          [payload, Math.max(1, Math.ceil(ttlMs)), token, message ? keyspace.channel : '', message],
         );
-      }),
+      });
+    },
     release: (valueKey, token) =>
       guarded(async () => {
         await scripts.releaseLock(redis, [keyspace.lock(valueKey)], [token]);

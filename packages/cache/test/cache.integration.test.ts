@@ -152,6 +152,19 @@ describe('cache on real Redis', () => {
     assert.equal(loads, 1, 'the second instance read the negative entry from L2');
   });
 
+  it('does not hold a value the serializer rejects against Redis', async () => {
+    const registry = new Registry();
+    const cache = open('unserializable', { registry });
+    // JSON.stringify throws on a BigInt: the value stays in L1 only, and Redis is not to blame.
+    assert.equal(await cache.getOrLoad('big', async () => 10n), 10n);
+    await cache.set('bigger', 11n);
+    assert.equal(await cache.get('bigger'), 11n);
+    assert.equal(await counterValue(registry, 'cache_l2_errors_total', { op: 'set' }), 2);
+    const totals = cache.breaker?.snapshot().totals;
+    assert.equal(totals?.failure, 0, 'no Redis failure recorded');
+    assert.equal(totals?.timeout, 0);
+  });
+
   it('bounds the wait on a lock whose holder died, then loads itself', async () => {
     const registry = new Registry();
     const cache = open('dead-holder', { registry, lock: { waitMs: 100 } });
