@@ -61,6 +61,35 @@ describe('problem+json', () => {
     assertProblem(sent, 413, 'PAYLOAD_TOO_LARGE', '/v1/items');
   });
 
+  it('answers a body that is not JSON with 415, whatever the route', async () => {
+    const auth = { authorization: `Bearer ${await tokenFor('u1')}` };
+    const asText = await send('/v1/items', {
+      method: 'POST',
+      body: '{"name":"a"}',
+      headers: { ...auth, 'content-type': 'text/plain' },
+    });
+    assertProblem(asText, 415, 'UNSUPPORTED_MEDIA_TYPE', '/v1/items');
+    const asForm = await send('/v1/items', {
+      method: 'POST',
+      body: new URLSearchParams({ name: 'a' }),
+      headers: auth,
+    });
+    assertProblem(asForm, 415, 'UNSUPPORTED_MEDIA_TYPE', '/v1/items');
+    const untyped = await send('/v1/items', {
+      method: 'POST',
+      body: new Blob(['{"name":"a"}']),
+      headers: auth,
+    });
+    assertProblem(untyped, 415, 'UNSUPPORTED_MEDIA_TYPE', '/v1/items');
+    // A JSON subtype is JSON; a bodiless request needs no Content-Type.
+    const merged = await postJson('/v1/items', JSON.stringify({ name: 'merge' }), {
+      ...auth,
+      'content-type': 'application/merge-patch+json',
+    });
+    assert.equal(merged.status, 201, merged.text);
+    assert.equal((await send('/v1/me', { headers: auth })).status, 200);
+  });
+
   it('answers an unknown route with 404', async () => {
     assertProblem(await send('/v1/nothing/here?x=1'), 404, 'NOT_FOUND', '/v1/nothing/here');
     assertProblem(await send('/v1/items/1', { method: 'DELETE' }), 404, 'NOT_FOUND', '/v1/items/1');
@@ -85,6 +114,15 @@ describe('problem+json', () => {
       assert.equal(sent.json.detail, 'An unexpected error occurred.');
       assert.ok(!sent.text.includes(INTERNAL_SECRET_MESSAGE));
     }
+  });
+
+  it('cuts the connection when a handler fails after the response started', async () => {
+    const response = await fetch(`${example.url}/v1/half-sent`);
+    assert.equal(response.status, 200);
+    // The body must not look complete: the client sees the connection end mid-response.
+    await assert.rejects(response.text());
+    // The process survived and keeps serving.
+    assert.equal((await send('/health/live')).status, 200);
   });
 
   it('passes an HttpError status and detail through', async () => {

@@ -1,6 +1,7 @@
 // The express 5 app every service starts from. Order matters and is the point of this file:
 //   observe (request id, access log, histogram) -> health + metrics (public, no body parsing)
-//   -> JSON body parser with a size limit -> the service's routes -> 404 -> problem+json errors.
+//   -> JSON-only gate (415) -> JSON body parser with a size limit -> the service's routes -> 404
+//   -> problem+json errors.
 // express 5 forwards rejected promises from async handlers to the error handler, so handlers
 // just throw (HttpError for client errors; anything else becomes a generic 500).
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
@@ -8,7 +9,9 @@ import type { Health } from '../health/health.ts';
 import type { Logger } from '../logger.ts';
 import type { Registry } from '../metrics.ts';
 import { observeRequests, requestLogger } from './observe.ts';
-import { sendProblem, toProblem, writeProblem } from './problem.ts';
+import { HttpError, sendProblem, toProblem, writeProblem } from './problem.ts';
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
 
 export type HttpAppOptions = {
   logger: Logger;
@@ -47,26 +50,41 @@ export function createHttpApp({
     res.type(registry.contentType).send(await registry.metrics());
   });
 
-  app.use(express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: bodyLimit, type: JSON_TYPES }));
   routes?.(app);
   app.use(notFound);
   app.use(errorHandler);
   return app;
 }
 
+// Every API here speaks JSON. Without this gate a body sent as text/plain (or with no
+// Content-Type) would be skipped by the parser, and the handler would run on `req.body ===
+// undefined`: at best a confusing validation error, at worst an optional body silently ignored.
+// `req.is` answers null when the request has no body, so GETs and empty POSTs pass.
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (req.is(JSON_TYPES) === false) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be sent as application/json.');
+  }
+  next();
+};
+
 const notFound: RequestHandler = (_req, res) => {
   sendProblem(res, { status: 404, code: 'NOT_FOUND', detail: 'No route matches this method and path.' });
 };
 
-const errorHandler: ErrorRequestHandler = (error, _req, res, next) => {
+const errorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
   const body = toProblem(error);
   const log = requestLogger(res);
   // The full error (with stack) goes to the log only; the client gets the sanitised problem.
   if (body.status >= 500) log.error({ err: error }, 'request failed');
   else log.debug({ code: body.code }, 'request rejected');
   if (res.headersSent) {
-    // Too late for a problem body: let express end the socket so the client sees a failure.
-    next(error);
+    // Too late for a problem body: the status line and part of the body are already out. Cut the
+    // connection so the client sees a truncated response rather than one that looks complete.
+    // (Handing the error to express's default handler would do the same, but it also prints the
+    // raw stack to stderr, outside the JSON log.)
+    res.destroy();
     return;
   }
   writeProblem(res, body);
