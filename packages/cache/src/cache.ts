@@ -12,10 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { createCircuitBreaker } from '@lab/resilience';
 import { createEngine } from './engine.ts';
 import { NOT_FOUND, type NotFound } from './entry.ts';
-import { CacheClosedError } from './errors.ts';
+import { CacheClosedError, CacheOptionsError } from './errors.ts';
 import type { Flight } from './flight.ts';
 import { createInvalidationBus, encodeInvalidation, type Invalidation } from './invalidation-bus.ts';
-import { assertName, createKeyspace } from './keys.ts';
+import { assertKey, assertName, createKeyspace } from './keys.ts';
 import { createL1Store } from './l1-store.ts';
 import { createL2Store } from './l2-store.ts';
 import { createCacheMetrics } from './metrics.ts';
@@ -82,6 +82,7 @@ export function createCache(options: CacheOptions): Cache {
     if (closed) throw new CacheClosedError(o.name);
   };
   const keyOf = (key: string, namespace: string | undefined): string | Promise<string> => {
+    assertKey(key);
     if (namespace === undefined) return keyspace.value(key);
     assertName('namespace', namespace);
     const version = namespaces.version(namespace);
@@ -89,7 +90,13 @@ export function createCache(options: CacheOptions): Cache {
       ? version.then((v) => keyspace.namespacedValue(key, namespace, v))
       : keyspace.namespacedValue(key, namespace, version);
   };
-  const checkTags = (tags: readonly string[] | undefined) => {
+  /** Per-call write options: a bad TTL would otherwise cache an entry that is born expired. */
+  const checkWrite = (options: WriteOptions | undefined) => {
+    if (options === undefined) return;
+    const { ttlMs, tags } = options;
+    if (ttlMs !== undefined && !(ttlMs > 0 && Number.isFinite(ttlMs))) {
+      throw new CacheOptionsError('ttlMs must be a finite number > 0');
+    }
     if (tags) for (const tag of tags) assertName('tag', tag);
   };
   const announce = (message: Invalidation) => encodeInvalidation(origin, message);
@@ -99,7 +106,8 @@ export function createCache(options: CacheOptions): Cache {
     breaker,
     async getOrLoad<T>(key: string, loader: Loader<T>, options?: WriteOptions): Promise<T | undefined> {
       checkOpen();
-      if (options?.tags) checkTags(options.tags);
+      if (typeof loader !== 'function') throw new CacheOptionsError('the loader must be a function');
+      checkWrite(options);
       const valueKey = keyOf(key, options?.namespace);
       return engine.getOrLoad(
         typeof valueKey === 'string' ? valueKey : await valueKey,
@@ -119,7 +127,7 @@ export function createCache(options: CacheOptions): Cache {
     },
     async set<T>(key: string, value: T | NotFound, options?: WriteOptions): Promise<void> {
       checkOpen();
-      checkTags(options?.tags);
+      checkWrite(options);
       const valueKey = await keyOf(key, options?.namespace);
       const entry = engine.entryFor(value, 0, options);
       // Whatever a load in flight read from the database is older than this value.

@@ -34,6 +34,19 @@ export function createKeyspace(prefix: string): Keyspace {
 }
 
 /**
+ * Keys are the caller's own strings and may hold any character (the kind segment keeps them apart),
+ * but a key is a Redis key, an L1 map key and part of every invalidation message, so one is capped:
+ * a caller that builds keys from request input must not be able to make each of those megabytes long.
+ */
+export const MAX_KEY_LENGTH = 1_024;
+
+export function assertKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new CacheOptionsError(`a cache key must be a string of 1 to ${MAX_KEY_LENGTH} characters`);
+  }
+}
+
+/**
  * Namespaces and tags end up inside keys, headers and messages, so they are restricted to a
  * plain alphabet (no ':', '|', ',' or spaces); a bad one fails loudly at the call that passed it.
  */

@@ -173,6 +173,19 @@ describe('cache without Redis (L1 only)', () => {
       CacheOptionsError,
     );
     await assert.rejects(cache.get('k', { namespace: 'x:y' }), CacheOptionsError);
+    const load = async () => 1;
+    for (const key of ['', 'k'.repeat(1_025), 42 as unknown as string, undefined as unknown as string]) {
+      await assert.rejects(cache.getOrLoad(key, load), CacheOptionsError, `key ${String(key).slice(0, 9)}`);
+      await assert.rejects(cache.set(key, 1), CacheOptionsError);
+      await assert.rejects(cache.getMany(['fine', key]), CacheOptionsError);
+    }
+    assert.equal(await cache.getOrLoad('k'.repeat(1_024), load), 1, 'the longest key allowed');
+    await assert.rejects(cache.getOrLoad('k', 'not a loader' as never), CacheOptionsError);
+    for (const ttlMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await assert.rejects(cache.getOrLoad('t', load, { ttlMs }), CacheOptionsError, `ttlMs ${ttlMs}`);
+      await assert.rejects(cache.set('t', 1, { ttlMs }), CacheOptionsError);
+    }
+    assert.equal(await cache.get('t'), undefined, 'nothing was cached with a bad TTL');
     await cache.close();
     await assert.rejects(cache.get('k'), CacheClosedError);
   });
