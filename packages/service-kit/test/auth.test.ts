@@ -32,24 +32,40 @@ describe('tokens', () => {
     const other = await signDevToken({ sub: 'a', tenant: 't', tier: 'free', secret: `${SECRET}-other` });
     await rejectsWith(verifyToken(other, SECRET), 'TOKEN_INVALID');
     await rejectsWith(verifyToken('not.a.token', SECRET), 'TOKEN_INVALID');
-    const unsecured = new UnsecuredJWT({ tenant: 't', tier: 'free' }).setSubject('a').encode();
+    const unsecured = new UnsecuredJWT({ tenant: 't', tier: 'free' })
+      .setSubject('a')
+      .setExpirationTime('1h')
+      .encode();
     await rejectsWith(verifyToken(unsecured, SECRET), 'TOKEN_INVALID');
     const hs512 = await new SignJWT({ tenant: 't', tier: 'free' })
       .setProtectedHeader({ alg: 'HS512' })
       .setSubject('a')
+      .setExpirationTime('1h')
       .sign(new TextEncoder().encode(SECRET.repeat(2)));
     await rejectsWith(verifyToken(hs512, SECRET.repeat(2)), 'TOKEN_INVALID');
   });
 
   it('rejects a token whose claims are missing or out of range', async () => {
+    const noExpiry = await new SignJWT({ tenant: 't', tier: 'free' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .sign(key);
+    await rejectsWith(verifyToken(noExpiry, SECRET), 'TOKEN_INVALID');
+    const noSubject = await new SignJWT({ tenant: 't', tier: 'free' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(key);
+    await rejectsWith(verifyToken(noSubject, SECRET), 'TOKEN_INVALID');
     const noTenant = await new SignJWT({ tier: 'free' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('a')
+      .setExpirationTime('1h')
       .sign(key);
     await rejectsWith(verifyToken(noTenant, SECRET), 'TOKEN_INVALID');
     const badTier = await new SignJWT({ tenant: 't', tier: 'platinum' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('a')
+      .setExpirationTime('1h')
       .sign(key);
     await rejectsWith(verifyToken(badTier, SECRET), 'TOKEN_INVALID');
   });

@@ -28,11 +28,16 @@ export class AuthError extends HttpError {
   }
 }
 
-/** Verifies signature, algorithm, expiry and claim shapes; throws AuthError (401) otherwise. */
+/** Verifies signature, algorithm, expiry (`exp` required) and claim shapes; throws AuthError (401) otherwise. */
 export async function verifyToken(token: string, secret: string): Promise<AuthClaims> {
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: [ALGORITHM] }));
+    // `exp` is required: jose only checks expiry when the claim is present, and a token without
+    // one would be valid forever once leaked.
+    ({ payload } = await jwtVerify(token, encoder.encode(secret), {
+      algorithms: [ALGORITHM],
+      requiredClaims: ['exp'],
+    }));
   } catch (error) {
     if (error instanceof errors.JWTExpired)
       throw new AuthError('TOKEN_EXPIRED', 'The bearer token has expired.');
