@@ -84,11 +84,17 @@ class BulkheadImpl implements Bulkhead, ScrapeSource<BulkheadMetrics> {
     this.maxConcurrent = options.maxConcurrent ?? BULKHEAD_DEFAULTS.maxConcurrent;
     this.maxQueue = options.maxQueue ?? BULKHEAD_DEFAULTS.maxQueue;
     this.queueTimeoutMs = options.queueTimeoutMs;
+    if (!this.name) throw new RangeError('bulkhead name is required');
     if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1) {
       throw new RangeError('bulkhead maxConcurrent must be an integer >= 1');
     }
     if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0)
       throw new RangeError('bulkhead maxQueue must be an integer >= 0');
+    const wait = this.queueTimeoutMs;
+    if (wait !== undefined && !(wait > 0 && Number.isFinite(wait))) {
+      // setTimeout would turn a negative or NaN wait into ~1 ms and Infinity into 1 ms as well.
+      throw new RangeError('bulkhead queueTimeoutMs must be a finite number > 0');
+    }
     bulkheadMetrics(options.registry ?? register).track(this);
   }
 

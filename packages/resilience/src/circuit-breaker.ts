@@ -408,6 +408,7 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
       throw new RangeError(`circuit breaker "${this.name}": ${message}`);
     };
     if (!this.name) fail('name is required');
+    if (typeof this.isFailure !== 'function') fail('isFailure must be a function');
     if (!Number.isInteger(this.minimumCalls) || this.minimumCalls < 1)
       fail('minimumCalls must be an integer >= 1');
     if (window.type === 'count' && this.minimumCalls > window.size) {

@@ -86,6 +86,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const timeoutMs = options.timeoutMs ?? HTTP_CLIENT_DEFAULTS.timeoutMs;
   const registry = options.registry ?? register;
   const fetchImpl = options.fetch ?? globalThis.fetch;
+  // Checked here rather than at the first request, whose caller did nothing wrong. The breaker,
+  // retry and bulkhead options are checked when the first host is seen: they are built per host.
+  if (!name) throw new RangeError('http client name is required');
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+    throw new RangeError('http client timeoutMs must be a finite number > 0');
+  }
   const metrics = httpClientMetrics(registry);
   const upstreams = new Map<string, Upstream>();
 

@@ -80,8 +80,14 @@ export function createRetry(options: RetryOptions = {}): RetryPolicy {
   const sleep = options.sleep ?? defaultSleep;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
     throw new RangeError('maxAttempts must be an integer >= 1');
-  if (!(backoff.baseDelayMs >= 0 && backoff.maxDelayMs >= backoff.baseDelayMs)) {
-    throw new RangeError('need 0 <= baseDelayMs <= maxDelayMs');
+  if (
+    !(backoff.baseDelayMs >= 0 && backoff.maxDelayMs >= backoff.baseDelayMs) ||
+    !Number.isFinite(backoff.maxDelayMs)
+  ) {
+    throw new RangeError('need 0 <= baseDelayMs <= maxDelayMs, all finite');
+  }
+  if (!(maxRetryAfterMs >= 0 && Number.isFinite(maxRetryAfterMs))) {
+    throw new RangeError('maxRetryAfterMs must be a finite number >= 0');
   }
   const decisions = counter(options.registry ?? register, {
     name: 'retry_decisions_total',

@@ -158,7 +158,9 @@ export class TimeWindow implements SlidingWindow {
 }
 
 export function createWindow(options: WindowOptions): SlidingWindow {
-  return options.type === 'count'
-    ? new CountWindow(options.size)
-    : new TimeWindow(options.seconds, options.buckets ?? 10);
+  if (options.type === 'count') return new CountWindow(options.size);
+  if (options.type === 'time') return new TimeWindow(options.seconds, options.buckets ?? 10);
+  throw new RangeError(
+    `window type must be 'count' or 'time', not ${JSON.stringify((options as { type: unknown }).type)}`,
+  );
 }

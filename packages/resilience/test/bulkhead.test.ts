@@ -136,5 +136,13 @@ describe('bulkhead', () => {
       RangeError,
     );
     assert.throws(() => createBulkhead({ name: 'x', maxQueue: -1, registry: new Registry() }), RangeError);
+    for (const queueTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(
+        () => createBulkhead({ name: 'x', queueTimeoutMs, registry: new Registry() }),
+        RangeError,
+        `queueTimeoutMs ${queueTimeoutMs}`,
+      );
+    }
+    assert.throws(() => createBulkhead({ name: '', registry: new Registry() }), /name is required/);
   });
 });

@@ -432,5 +432,8 @@ describe('circuit breaker: metrics and snapshot', () => {
     assert.throws(make({ openDurationMs: 1_000, maxOpenDurationMs: 500 }), RangeError);
     assert.throws(make({ callTimeoutMs: 0 }), RangeError);
     assert.throws(make({ name: '' }), /name is required/);
+    assert.throws(make({ isFailure: 'yes' as never }), /isFailure must be a function/);
+    assert.throws(make({ window: { type: 'sliding' } as never }), /window type must be 'count' or 'time'/);
+    assert.throws(make({ window: { type: 'time', seconds: 0 } }), RangeError);
   });
 });

@@ -200,6 +200,13 @@ describe('http client semantics', () => {
     await assert.rejects(http.request(`${server.url}/upload`, { method: 'PUT', body }), TypeError);
   });
 
+  it('rejects impossible options when the client is created, not at its first request', () => {
+    for (const timeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => client({ timeoutMs }), RangeError, `timeoutMs ${timeoutMs}`);
+    }
+    assert.throws(() => client({ name: '' }), /name is required/);
+  });
+
   it('rejects a URL that is not absolute', async () => {
     const { http } = client();
     await assert.rejects(http.request('/relative/path'), TypeError);

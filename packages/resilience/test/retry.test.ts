@@ -171,6 +171,12 @@ describe('retry', () => {
       () => createRetry({ baseDelayMs: 500, maxDelayMs: 100, registry: new Registry() }),
       RangeError,
     );
+    assert.throws(
+      () => createRetry({ maxDelayMs: Number.POSITIVE_INFINITY, registry: new Registry() }),
+      RangeError,
+    );
+    assert.throws(() => createRetry({ maxRetryAfterMs: Number.NaN, registry: new Registry() }), RangeError);
+    assert.throws(() => createRetry({ maxRetryAfterMs: -1, registry: new Registry() }), RangeError);
   });
 });
 
