@@ -44,6 +44,8 @@ let client: Redis;
 let open: RateLimiter & { registry: import('prom-client').Registry };
 let closed: RateLimiter;
 let insured: RateLimiter;
+/** The library's default time limit and no breaker: every check during a hang waits it out. */
+let defaults: RateLimiter;
 
 before(async () => {
   redis = await createTestRedis('ratelimit-failure');
@@ -70,6 +72,7 @@ before(async () => {
   open = limiterOn(client, redis.prefix, { name: 'open', ...shared });
   closed = limiterOn(client, redis.prefix, { name: 'closed', ...shared });
   insured = limiterOn(client, redis.prefix, { name: 'insured', insurance: true, ...shared });
+  defaults = limiterOn(client, redis.prefix, { name: 'defaults', breaker: false });
 });
 
 after(async () => {
@@ -151,6 +154,14 @@ describe('Redis hanging (answers after 1 s)', () => {
       reason: 'circuit_open',
     });
     assert.ok(timeouts >= 1 && rejected > 0, `timeouts ${timeouts}, fast rejections ${rejected}`);
+  });
+
+  test('the default time limit alone (no breaker) decides within 50 ms', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      const { result, ms } = await timed(defaults.check(openRule, 'defaults'));
+      assert.equal(result.source, 'fail-open');
+      assert.ok(ms < BOUND_MS, `default timeout decided in ${ms.toFixed(1)} ms`);
+    }
   });
 
   test('after the restore Redis decides again', async () => {
