@@ -22,6 +22,13 @@ import { OutboxError } from './errors.ts';
 import { type ConsumerOutcome, consumerMessages } from './metrics.ts';
 import { type ChunkResult, createTransactionRunner, HandlerError } from './processing-transaction.ts';
 import { createProducerSession, sendWithSession } from './producer-session.ts';
+import {
+  requireBackoff,
+  requireNonEmptyString,
+  requirePositiveInteger,
+  requirePresent,
+  requireTopic,
+} from './validate.ts';
 
 export type { ConsumedEvent } from './consumed-event.ts';
 
@@ -81,11 +88,21 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     registry = client.register,
     onError = () => {},
   } = options;
-  for (const [option, value] of Object.entries({ maxAttempts, messagesPerTransaction })) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new OutboxError('OUTBOX_INVALID_OPTIONS', `${option} must be a positive integer`);
-    }
+  requirePresent('kafka', kafka);
+  requirePresent('pool', pool);
+  requireTopic('topic', topic);
+  requireNonEmptyString('groupId', groupId);
+  if (typeof handler !== 'function') {
+    throw new OutboxError('OUTBOX_INVALID_OPTIONS', 'handler must be a function');
   }
+  for (const [option, value] of Object.entries({
+    maxAttempts,
+    messagesPerTransaction,
+    partitionsConsumedConcurrently,
+  })) {
+    requirePositiveInteger(option, value);
+  }
+  requireBackoff('retryBackoff', retryBackoff);
   const messages = consumerMessages(registry);
   const count = (outcome: ConsumerOutcome) => messages.inc({ group: groupId, outcome });
   const dlqTopic = createDlqTopic ? await ensureDlqTopic(kafka, topic) : `${topic}.dlq`;

@@ -17,11 +17,18 @@ export type DeadLetterCause = {
   groupId: string;
 };
 
-/** The original headers plus what an operator needs to triage the message. */
+/**
+ * The original headers plus what an operator needs to triage the message. A message without an
+ * `event-id` header gets the identity the consumer gave it (`<topic>:<partition>:<offset>`), so
+ * after a replay (a new offset) it is still the same event: a message dead-lettered twice (a crash
+ * before the offset commit) and replayed twice is then processed once.
+ */
 export function deadLetterHeaders(message: KafkaMessage, cause: DeadLetterCause): Record<string, string> {
   const error = cause.error as { name?: string; message?: string } | undefined;
+  const headers = headersToStrings(message.headers);
   return {
-    ...headersToStrings(message.headers),
+    ...headers,
+    'event-id': headers['event-id'] ?? `${cause.topic}:${cause.partition}:${message.offset}`,
     'dlq-error': String(error?.message ?? cause.error).slice(0, 2_000),
     'dlq-error-type': String(error?.name ?? typeof cause.error),
     'dlq-attempts': String(cause.attempts),

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { OutboxError } from './errors.ts';
 import { traceHeaders } from './trace-context.ts';
+import { KAFKA_TOPIC } from './validate.ts';
 
 /** The LISTEN/NOTIFY channel the relay listens on for wake-up hints. */
 export const OUTBOX_CHANNEL = 'outbox_events';
@@ -33,7 +34,6 @@ export type EnqueueOptions = {
   notify?: boolean;
 };
 
-const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // One statement for any number of events (one round trip). The NOTIFY rides in the same statement;
@@ -67,17 +67,21 @@ export async function enqueueMany(
   events: readonly OutboxEvent[],
   { notify = true }: EnqueueOptions = {},
 ): Promise<string[]> {
+  if (!Array.isArray(events)) throw new OutboxError('OUTBOX_INVALID_EVENT', 'events must be an array');
   assertInTransaction(tx);
   if (events.length === 0) return [];
   const inherited = traceHeaders();
   const ids = events.map((event) => validate(event).eventId ?? randomUUID());
+  // Serialized before the INSERT: a payload JSON cannot hold fails here with a typed error, and
+  // the caller's transaction is not aborted by a failed statement.
+  const payloads = events.map((event) => toJson(event.payload));
   await tx.query(INSERT_EVENTS, [
     ids,
     events.map((event) => event.aggregateType),
     events.map((event) => event.aggregateId),
     events.map((event) => event.eventType),
     events.map((event) => event.topic),
-    events.map((event) => JSON.stringify(event.payload)),
+    payloads,
     events.map((event) => JSON.stringify({ ...inherited, ...event.headers })),
     notify,
   ]);
@@ -99,7 +103,24 @@ function assertInTransaction(tx: pg.ClientBase): void {
   }
 }
 
+function toJson(payload: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(payload);
+  } catch (error) {
+    throw new OutboxError('OUTBOX_INVALID_EVENT', `event.payload is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  // JSON.stringify returns undefined for a function or a symbol.
+  if (json === undefined) throw new OutboxError('OUTBOX_INVALID_EVENT', 'event.payload is not JSON');
+  return json;
+}
+
 function validate(event: OutboxEvent): OutboxEvent {
+  if (typeof event !== 'object' || event === null) {
+    throw new OutboxError('OUTBOX_INVALID_EVENT', 'an event must be an object');
+  }
   for (const field of ['topic', 'aggregateType', 'aggregateId', 'eventType'] as const) {
     if (typeof event[field] !== 'string' || event[field].length === 0) {
       throw new OutboxError('OUTBOX_INVALID_EVENT', `event.${field} must be a non-empty string`);

@@ -12,6 +12,14 @@ import { createLeadership } from './leadership.ts';
 import { relayMetrics } from './metrics.ts';
 import { createProducerSession } from './producer-session.ts';
 import { drainOutbox, KafkaSendError } from './relay-batch.ts';
+import {
+  requireBackoff,
+  requireDuration,
+  requireNonEmptyString,
+  requireNonNegativeInteger,
+  requirePositiveInteger,
+  requirePresent,
+} from './validate.ts';
 import { createWakeup } from './wakeup.ts';
 
 export type OutboxRelayOptions = {
@@ -87,8 +95,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     onLeadership = () => {},
     afterPublish,
   } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new OutboxError('OUTBOX_INVALID_OPTIONS', 'batchSize must be a positive integer');
+  requirePresent('pool', pool);
+  requirePresent('kafka', kafka);
+  requireNonEmptyString('name', name);
+  requirePositiveInteger('batchSize', batchSize);
+  requireNonNegativeInteger('sendRetries', sendRetries);
+  requireBackoff('backoff', backoff);
+  for (const [option, value] of Object.entries({
+    pollIntervalMs,
+    leaderRetryMs,
+    sendTimeoutMs,
+    retentionMs,
+    cleanupIntervalMs,
+    metricsIntervalMs,
+  })) {
+    requireDuration(option, value);
   }
   const metrics = relayMetrics(registry);
   const wakeup = createWakeup();

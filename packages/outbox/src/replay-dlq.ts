@@ -10,6 +10,7 @@ import type { Kafka } from 'kafkajs';
 import { dlqTopicFor, replayHeaders } from './dlq.ts';
 import { headersToStrings } from './kafka-headers.ts';
 import { createProducerSession, sendWithSession } from './producer-session.ts';
+import { requireDuration, requireNonEmptyString, requirePresent, requireTopic } from './validate.ts';
 
 export type ReplayDlqOptions = {
   kafka: Kafka;
@@ -29,6 +30,10 @@ export async function replayDlq({
   groupId,
   timeoutMs = 60_000,
 }: ReplayDlqOptions): Promise<ReplayResult> {
+  requirePresent('kafka', kafka);
+  requireTopic('topic', topic);
+  if (groupId !== undefined) requireNonEmptyString('groupId', groupId);
+  requireDuration('timeoutMs', timeoutMs);
   const dlqTopic = dlqTopicFor(topic);
   const group = groupId ?? `${dlqTopic}.replay`;
   const remaining = await pendingPartitions(kafka, dlqTopic, group);
@@ -71,7 +76,8 @@ export async function replayDlq({
           resolveOffset((due[due.length - 1] as { offset: string }).offset);
           await commitOffsetsIfNecessary();
         }
-        const last = due[due.length - 1];
+        // Judged by the batch, not by `due`: a batch entirely past the end also means done.
+        const last = batch.messages[batch.messages.length - 1];
         if (last && BigInt(last.offset) + 1n >= end) remaining.delete(batch.partition);
         if (remaining.size === 0) finish();
       },
@@ -99,7 +105,8 @@ async function pendingPartitions(
     const pending = new Map<number, bigint>();
     for (const { partition, high, low } of ends) {
       const done = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
-      const from = BigInt(done) < 0n ? BigInt(low) : BigInt(done);
+      // Retention may have deleted messages past the committed offset: nothing before `low` can come.
+      const from = BigInt(done) < BigInt(low) ? BigInt(low) : BigInt(done);
       if (BigInt(high) > from) pending.set(partition, BigInt(high));
     }
     return pending;

@@ -322,7 +322,7 @@ test('Postgres unreachable: the consumer waits and retries, it never dead-letter
 });
 
 test('the replay command rejects bad usage', async () => {
-  for (const args of [[], ['a', 'b'], ['a', '--timeout-ms', 'soon'], ['a', '--bogus']]) {
+  for (const args of [[], ['a', 'b'], ['a', '--timeout-ms', 'soon'], ['a', '--bogus'], ['not a topic']]) {
     await assert.rejects(
       run(process.execPath, [cli, ...args], { env: { ...process.env, KAFKA_BROKERS: 'x:1' } }),
       {

@@ -4,7 +4,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import { toItem } from '../src/consumed-event.ts';
 import { deadLetterHeaders, dlqTopicFor, replayHeaders } from '../src/dlq.ts';
-import { consume, createOutboxRelay } from '../src/index.ts';
+import { type ConsumeOptions, consume, createOutboxRelay, replayDlq } from '../src/index.ts';
 import { advisoryLockKeys } from '../src/leadership.ts';
 
 const message = {
@@ -39,6 +39,14 @@ test('dead-letter headers keep the original headers and add the triage facts', (
   assert.equal(headers['dlq-original-offset'], '41');
   assert.equal(headers['dlq-group'], 'feed');
   assert.ok(!Number.isNaN(Date.parse(headers['dlq-failed-at'] as string)));
+});
+
+test('a dead letter without an event-id keeps the identity the consumer gave it, for replays', () => {
+  const bare = { ...message, headers: { traceparent: 'tp' } } as KafkaMessage;
+  const cause = { error: new Error('x'), attempts: 1, topic: 't', partition: 3, groupId: 'g' };
+  const headers = deadLetterHeaders(bare, cause);
+  assert.equal(headers['event-id'], toItem(bare, 't', 3).event.eventId);
+  assert.equal(replayHeaders(headers)['event-id'], 't:3:41', 'the replayed message carries it');
 });
 
 test('a thrown non-Error and a huge message still make valid headers', () => {
@@ -96,12 +104,46 @@ test('a Kafka message becomes a consumed event; a non-JSON value keeps its parse
   assert.equal(toItem({ ...message, value: null }, 't', 0).event.payload, null, 'a tombstone is null');
 });
 
-test('relay and consumer reject nonsensical options before touching Postgres or Kafka', async () => {
+test('relay, consumer and replay reject nonsensical options before touching Postgres or Kafka', async () => {
   const deps = { pool: {} as pg.Pool, kafka: {} as Kafka };
-  for (const batchSize of [0, -1, 1.5]) {
-    assert.throws(() => createOutboxRelay({ ...deps, batchSize }), { code: 'OUTBOX_INVALID_OPTIONS' });
+  const badRelay: [string, object][] = [
+    ['batchSize 0', { batchSize: 0 }],
+    ['batchSize negative', { batchSize: -1 }],
+    ['batchSize fractional', { batchSize: 1.5 }],
+    ['pollIntervalMs negative', { pollIntervalMs: -1 }],
+    ['sendTimeoutMs NaN', { sendTimeoutMs: Number.NaN }],
+    ['retentionMs infinite', { retentionMs: Number.POSITIVE_INFINITY }],
+    ['leaderRetryMs a string', { leaderRetryMs: '1000' }],
+    ['sendRetries fractional', { sendRetries: 0.5 }],
+    ['backoff max below initial', { backoff: { initialMs: 100, maxMs: 10 } }],
+    ['backoff initial 0', { backoff: { initialMs: 0, maxMs: 10 } }],
+    ['empty name', { name: '' }],
+    ['no pool', { pool: undefined }],
+  ];
+  for (const [why, change] of badRelay) {
+    assert.throws(() => createOutboxRelay({ ...deps, ...change }), { code: 'OUTBOX_INVALID_OPTIONS' }, why);
   }
   const base = { ...deps, topic: 't', groupId: 'g', handler: async () => {} };
-  await assert.rejects(consume({ ...base, maxAttempts: 0 }), { code: 'OUTBOX_INVALID_OPTIONS' });
-  await assert.rejects(consume({ ...base, messagesPerTransaction: 0 }), { code: 'OUTBOX_INVALID_OPTIONS' });
+  const badConsumer: [string, object][] = [
+    ['maxAttempts 0', { maxAttempts: 0 }],
+    ['messagesPerTransaction 0', { messagesPerTransaction: 0 }],
+    ['partitionsConsumedConcurrently 0', { partitionsConsumedConcurrently: 0 }],
+    ['topic with a space', { topic: 'a topic' }],
+    ['empty groupId', { groupId: '' }],
+    ['handler not a function', { handler: 'nope' }],
+    ['retryBackoff NaN', { retryBackoff: { initialMs: Number.NaN, maxMs: 1 } }],
+    ['no kafka', { kafka: undefined }],
+  ];
+  for (const [why, change] of badConsumer) {
+    await assert.rejects(
+      consume({ ...base, ...change } as ConsumeOptions),
+      { code: 'OUTBOX_INVALID_OPTIONS' },
+      why,
+    );
+  }
+  for (const change of [{ topic: '' }, { groupId: '' }, { timeoutMs: -5 }]) {
+    await assert.rejects(replayDlq({ kafka: deps.kafka, topic: 't', ...change }), {
+      code: 'OUTBOX_INVALID_OPTIONS',
+    });
+  }
 });

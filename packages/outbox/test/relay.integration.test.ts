@@ -88,6 +88,8 @@ test('enqueue refuses to run outside a transaction and rejects malformed events'
     ['missing payload', { payload: undefined }],
     ['eventId not a uuid', { eventId: '42' }],
     ['non-string header', { headers: { n: 1 as unknown as string } }],
+    ['payload JSON cannot hold', { payload: { n: 1n } }],
+    ['payload a function', { payload: () => {} }],
   ];
   for (const [why, change] of bad) {
     await assert.rejects(
@@ -96,6 +98,16 @@ test('enqueue refuses to run outside a transaction and rejects malformed events'
       why,
     );
   }
+  await assert.rejects(
+    inTransaction(fx.db, (tx) => enqueueMany(tx, [null as unknown as OutboxEvent])),
+    { code: 'OUTBOX_INVALID_EVENT' },
+    'a null event',
+  );
+  await assert.rejects(
+    inTransaction(fx.db, (tx) => enqueueMany(tx, event('a', 1) as unknown as OutboxEvent[])),
+    { code: 'OUTBOX_INVALID_EVENT' },
+    'not an array',
+  );
   assert.equal(await unpublished(), 0, 'nothing was written');
 });
 
