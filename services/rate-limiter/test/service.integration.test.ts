@@ -205,6 +205,114 @@ describe('bad inputs are 400 problem+json', () => {
     });
   }
 
+  // Every write route refuses a bad body (or a bad name in the path) with a 4xx problem, and the
+  // rule is left as it was.
+  const good = { algorithm: 'token-bucket', limit: 5, windowMs: 1_000 };
+  const ruleCases: [string, 'POST' | 'PUT', string, unknown, string][] = [
+    ['create: malformed JSON', 'POST', '/v1/rules', '{"name": "x", ', 'MALFORMED_JSON'],
+    ['create: no name', 'POST', '/v1/rules', good, 'VALIDATION_FAILED'],
+    ['create: limit 0', 'POST', '/v1/rules', { ...good, name: 'zero', limit: 0 }, 'VALIDATION_FAILED'],
+    [
+      'create: negative window',
+      'POST',
+      '/v1/rules',
+      { ...good, name: 'neg', windowMs: -1 },
+      'VALIDATION_FAILED',
+    ],
+    [
+      'create: fractional limit',
+      'POST',
+      '/v1/rules',
+      { ...good, name: 'frac', limit: 1.5 },
+      'VALIDATION_FAILED',
+    ],
+    [
+      'create: limit as a string',
+      'POST',
+      '/v1/rules',
+      { ...good, name: 'str', limit: '5' },
+      'VALIDATION_FAILED',
+    ],
+    [
+      'create: unknown algorithm',
+      'POST',
+      '/v1/rules',
+      { ...good, name: 'alg', algorithm: 'magic' },
+      'VALIDATION_FAILED',
+    ],
+    [
+      'create: unknown fail mode',
+      'POST',
+      '/v1/rules',
+      { ...good, name: 'fm', failMode: 'maybe' },
+      'VALIDATION_FAILED',
+    ],
+    [
+      'create: unknown field',
+      'POST',
+      '/v1/rules',
+      { ...good, name: 'extra', extra: true },
+      'VALIDATION_FAILED',
+    ],
+    ['create: a JSON array', 'POST', '/v1/rules', [good], 'VALIDATION_FAILED'],
+    [
+      'create: burst on a window algorithm',
+      'POST',
+      '/v1/rules',
+      { name: 'burst', algorithm: 'fixed-window', limit: 5, windowMs: 1_000, burst: 2 },
+      'INVALID_RULE',
+    ],
+    [
+      'create: 10 KB description',
+      'POST',
+      '/v1/rules',
+      { ...good, name: 'long', description: 'd'.repeat(10_240) },
+      'VALIDATION_FAILED',
+    ],
+    ['replace: malformed JSON', 'PUT', '/v1/rules/kept', '{', 'MALFORMED_JSON'],
+    ['replace: limit above 10^9', 'PUT', '/v1/rules/kept', { ...good, limit: 2e9 }, 'VALIDATION_FAILED'],
+    ['replace: a name in the body', 'PUT', '/v1/rules/kept', { ...good, name: 'other' }, 'VALIDATION_FAILED'],
+    [
+      'replace: sliding log too large',
+      'PUT',
+      '/v1/rules/kept',
+      { algorithm: 'sliding-window-log', limit: 1e6, windowMs: 1_000 },
+      'INVALID_RULE',
+    ],
+    ['replace: bad name in the path', 'PUT', `/v1/rules/${'n'.repeat(65)}`, good, 'VALIDATION_FAILED'],
+    ['tier: limit 0', 'PUT', '/v1/tiers/zero', { limit: 0, windowMs: 1_000 }, 'VALIDATION_FAILED'],
+    ['tier: no window', 'PUT', '/v1/tiers/nowin', { limit: 5 }, 'VALIDATION_FAILED'],
+    [
+      'tier: sliding log too large',
+      'PUT',
+      '/v1/tiers/huge',
+      { algorithm: 'sliding-window-log', limit: 1e6, windowMs: 1_000 },
+      'INVALID_TIER',
+    ],
+    ['tenant: malformed JSON', 'PUT', '/v1/tenants/t1', '{"tier":', 'MALFORMED_JSON'],
+    ['tenant: bad tier name', 'PUT', '/v1/tenants/t1', { tier: 'Not A Tier' }, 'VALIDATION_FAILED'],
+  ];
+  test('rule, tier and tenant writes: the stored rule is untouched by refused writes', async () => {
+    const created = await call(a.url, 'POST', '/v1/rules', { token, body: { ...good, name: 'kept' } });
+    assert.equal(created.status, 201);
+    for (const [what, method, path, body, code] of ruleCases) {
+      const result = await call(a.url, method, path, { token, body });
+      assert.equal(result.status, 400, `${what}: status`);
+      assert.equal(
+        result.headers.get('content-type'),
+        'application/problem+json; charset=utf-8',
+        `${what}: content type`,
+      );
+      assert.equal(result.body.code, code, `${what}: code`);
+    }
+    const kept = await call(a.url, 'GET', '/v1/rules/kept');
+    assert.equal(kept.body.limit, 5);
+    assert.equal(kept.body.version, 1, 'no refused write changed the rule');
+    for (const name of ['zero', 'alg', 'burst', 'long']) {
+      assert.equal((await call(a.url, 'GET', `/v1/rules/${name}`)).status, 404, `${name} was not created`);
+    }
+  });
+
   test('rules, tiers and tenants validate too', async () => {
     const bad = [
       await call(a.url, 'POST', '/v1/rules', {
