@@ -1,3 +1,4 @@
+// The stored form of an entry (codec.ts): round trips, "not found", malformed or hostile text read as a miss.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeEntry, encodeEntry } from '../src/codec.ts';

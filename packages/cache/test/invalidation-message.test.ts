@@ -1,3 +1,4 @@
+// The pub/sub invalidation message format: every kind round-trips; anything malformed is ignored.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeInvalidation, encodeInvalidation, type Invalidation } from '../src/invalidation-bus.ts';

@@ -1,3 +1,4 @@
+// The Redis key layout (keys.ts): one first segment per kind, lock keys, and which names are allowed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CacheOptionsError } from '../src/errors.ts';

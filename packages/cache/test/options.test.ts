@@ -1,3 +1,4 @@
+// createCache options: the documented defaults, `false` switches, and typed errors for bad values.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CacheOptionsError } from '../src/errors.ts';

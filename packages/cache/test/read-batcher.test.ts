@@ -1,3 +1,4 @@
+// Batching L2 reads issued in the same tick into one MGET: order, shared failure, the batch cap.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createReadBatcher } from '../src/read-batcher.ts';

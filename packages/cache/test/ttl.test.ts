@@ -1,3 +1,4 @@
+// TTL jitter: the drawn TTL stays in [ttl·(1−jitter), ttl] and covers the band.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jitteredTtl } from '../src/ttl.ts';

@@ -1,3 +1,4 @@
+// The XFetch early-refresh decision with an injected random number: threshold, probability, β.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { shouldRefreshEarly } from '../src/xfetch.ts';

@@ -1,3 +1,4 @@
+// The breaker's sliding windows on their own: count-window eviction and time-window bucket expiry.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CountWindow, TimeWindow } from '../src/sliding-window.ts';

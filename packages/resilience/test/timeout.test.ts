@@ -1,3 +1,4 @@
+// withTimeout / createTimeout: in time, at the limit (signal aborted), caller abort, sync throw, bad limits.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTimeout, TimeoutError, withTimeout } from '../src/index.ts';
