@@ -56,12 +56,23 @@ test('a refusal at one level consumes nothing at the others', async () => {
   for (let i = 0; i < 3; i += 1)
     assert.equal((await limiter.checkLevels(levelsFor('beta', 'bob'), tag)).allowed, true);
   // Bob is out of user quota: refused by "user", and the levels that said yes are untouched.
+  // Their stored state is compared byte for byte: a refill between reads cannot hide a charge.
+  const admin = await ready(redis.connect());
+  const yesLevels = async () =>
+    Promise.all([
+      admin.get(`${redis.prefix}{beta}:endpoint:beta/bob/GET /v1/things:gcra`),
+      admin.hgetall(`${redis.prefix}{beta}:global:all:swc`),
+      admin.hgetall(`${redis.prefix}{beta}:tenant:beta:tb`),
+    ]);
+  const before = await yesLevels();
+  assert.ok(before[0] !== null && Object.keys(before[1]).length > 0 && Object.keys(before[2]).length > 0);
   for (let i = 0; i < 5; i += 1) {
     const refused = await limiter.checkLevels(levelsFor('beta', 'bob'), tag);
     assert.equal(refused.allowed, false);
     assert.equal(refused.rule?.name, 'user');
     assert.deepEqual(refused.levels.find((level) => level.rule.name === 'tenant')?.remaining, 2);
   }
+  assert.deepEqual(await yesLevels(), before, 'the refusals wrote nothing to the levels that said yes');
   // Tenant "beta" still has exactly 2 left for another user: bob's 5 refusals cost it nothing.
   const carol1 = await limiter.checkLevels(levelsFor('beta', 'carol'), tag);
   assert.equal(carol1.levels.find((level) => level.rule.name === 'tenant')?.remaining, 1);
@@ -76,7 +87,6 @@ test('a refusal at one level consumes nothing at the others', async () => {
     ['endpoint', 'global', 'tenant'],
   );
   // Carol's user quota was spent twice only (3 - 2 = 1 left), not by the refused third request.
-  const admin = await ready(redis.connect());
   const carolEntries = await admin.zcard(`${redis.prefix}{beta}:user:beta/carol:swl`);
   assert.equal(carolEntries, 2);
 });
