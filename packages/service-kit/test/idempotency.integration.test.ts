@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { waitUntil } from '@lab/testkit';
 import { IDEMPOTENCY_TABLE, purgeExpiredIdempotencyKeys, REPLAYED_HEADER } from '../src/index.ts';
 import { type Example, startExample, tokenFor } from './fixtures/harness.ts';
 
@@ -33,6 +34,7 @@ async function post(
     status: response.status,
     replayed: response.headers.get(REPLAYED_HEADER) === 'true',
     location: response.headers.get('location'),
+    retryAfter: response.headers.get('retry-after'),
     contentType: response.headers.get('content-type'),
     text: await response.text(),
   };
@@ -106,6 +108,32 @@ describe('Idempotency-Key', () => {
     );
   });
 
+  it('answers 409 while the first request runs, and 422 if the in-flight key comes with another body', async () => {
+    const key = randomUUID();
+    const first = post('/v1/items', { name: 'in-flight', delayMs: 2_000 }, { key });
+    // Deterministic overlap: wait until the first request's claim is in the table.
+    await waitUntil(
+      async () =>
+        (
+          await example.db.pool.query(
+            `SELECT 1 FROM ${IDEMPOTENCY_TABLE} WHERE key = $1 AND state = 'in_flight'`,
+            [key],
+          )
+        ).rowCount === 1,
+      { timeoutMs: 5_000, message: 'the first request to claim the key' },
+    );
+    const duplicate = await post('/v1/items', { name: 'in-flight', delayMs: 2_000 }, { key });
+    assert.equal(duplicate.status, 409, duplicate.text);
+    assert.equal(JSON.parse(duplicate.text).code, 'IDEMPOTENCY_KEY_IN_FLIGHT');
+    assert.equal(duplicate.retryAfter, '1');
+    const other = await post('/v1/items', { name: 'in-flight-other' }, { key });
+    assert.equal(other.status, 422, other.text);
+    assert.equal(JSON.parse(other.text).code, 'IDEMPOTENCY_KEY_REUSED');
+    assert.equal((await first).status, 201);
+    assert.equal(await itemsNamed('in-flight'), 1);
+    assert.equal(await itemsNamed('in-flight-other'), 0);
+  });
+
   it('releases the key after a 5xx so a retry runs again', async () => {
     const key = randomUUID();
     const failed = await post('/v1/flaky', { name: 'flaky-1' }, { key });
@@ -131,9 +159,21 @@ describe('Idempotency-Key', () => {
     assert.equal((await post('/v1/items', { name: 'no-key' })).status, 201);
     assert.equal((await post('/v1/items', { name: 'no-key' })).status, 201);
     assert.equal(await itemsNamed('no-key'), 2);
-    const tooLong = await post('/v1/items', { name: 'bad-key' }, { key: 'k'.repeat(256) });
-    assert.equal(tooLong.status, 400);
-    assert.equal(JSON.parse(tooLong.text).code, 'IDEMPOTENCY_KEY_INVALID');
+    assert.equal((await post('/v1/items', { name: 'max-key' }, { key: 'k'.repeat(255) })).status, 201);
+    for (const key of ['k'.repeat(256), 'has space', 'tab\tkey', 'clé']) {
+      const bad = await post('/v1/items', { name: 'bad-key' }, { key });
+      assert.equal(bad.status, 400, `${JSON.stringify(key)}: ${bad.text}`);
+      assert.match(bad.contentType ?? '', /^application\/problem\+json/);
+      assert.equal(JSON.parse(bad.text).code, 'IDEMPOTENCY_KEY_INVALID');
+    }
+    assert.equal(await itemsNamed('bad-key'), 0);
+  });
+
+  it('rejects a missing key with 400 where the route requires one', async () => {
+    const missing = await post('/v1/strict', {});
+    assert.equal(missing.status, 400, missing.text);
+    assert.equal(JSON.parse(missing.text).code, 'IDEMPOTENCY_KEY_REQUIRED');
+    assert.equal((await post('/v1/strict', {}, { key: randomUUID() })).status, 201);
   });
 
   it('forgets records past their 24 h expiry: purged, and a late repeat runs again', async () => {
