@@ -100,6 +100,9 @@ async function pendingPartitions(
   const admin = kafka.admin();
   await admin.connect();
   try {
+    // No DLQ topic yet: nothing was ever dead-lettered (asking for its offsets would only retry
+    // "unknown topic" for seconds and fail).
+    if (!(await admin.listTopics()).includes(dlqTopic)) return new Map();
     const ends = await admin.fetchTopicOffsets(dlqTopic);
     const [committed] = await admin.fetchOffsets({ groupId, topics: [dlqTopic] });
     const pending = new Map<number, bigint>();

@@ -19,6 +19,7 @@ import {
   type OutboxEvent,
   type OutboxRelay,
   type RunningConsumer,
+  replayDlq,
 } from '../src/index.ts';
 import { createOutboxFixture, inTransaction, metricValue, type OutboxFixture } from './support.ts';
 
@@ -201,6 +202,11 @@ test('a poison message is retried, dead-lettered after N attempts, and processed
   });
   const again = await run(process.execPath, [cli, topic], { env });
   assert.equal(JSON.parse(again.stdout).replayed, 0, 'a second replay finds nothing new');
+  const clean = await fx.testKafka.createTopic('account.clean', 1);
+  assert.deepEqual(await replayDlq({ kafka: fx.kafka, topic: clean }), {
+    replayed: 0,
+    dlqTopic: `${clean}.dlq`,
+  });
   await stopConsumer(consumer);
 });
 
