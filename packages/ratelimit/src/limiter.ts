@@ -133,7 +133,37 @@ const DEFAULT_TIMEOUT_MS = 30;
 /** Seconds a fail-closed answer asks the client to wait when nothing better is known. */
 const FAIL_CLOSED_RETRY_MS = 1_000;
 
+/**
+ * Refuses options that would quietly misbehave later: a NaN bound never evicts (memory grows with
+ * every key), a non-positive time limit never waits. Thrown at construction, not on a request.
+ */
+function validateOptions(options: RateLimiterOptions): void {
+  const fail = (why: string): never => {
+    throw new RateLimitError('INVALID_OPTIONS', `createRateLimiter: ${why}`);
+  };
+  const positiveInteger = (value: unknown) => Number.isInteger(value) && (value as number) > 0;
+  if (typeof options.redis?.defineCommand !== 'function') fail('redis must be an ioredis client');
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+    fail('name must be a non-empty string');
+  }
+  if (options.prefix !== undefined && typeof options.prefix !== 'string') fail('prefix must be a string');
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
+    fail('timeoutMs must be a positive number');
+  }
+  if (typeof options.localBlock === 'object' && options.localBlock.maxEntries !== undefined) {
+    if (!positiveInteger(options.localBlock.maxEntries))
+      fail('localBlock.maxEntries must be a positive integer');
+  }
+  if (typeof options.insurance === 'object') {
+    const { share, maxKeys } = options.insurance;
+    if (share !== undefined && !(share > 0 && share <= 1)) fail('insurance.share must be in (0, 1]');
+    if (maxKeys !== undefined && !positiveInteger(maxKeys))
+      fail('insurance.maxKeys must be a positive integer');
+  }
+}
+
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  validateOptions(options);
   const name = options.name ?? 'ratelimit';
   const prefix = options.prefix ?? 'rl:';
   const redis = options.redis;

@@ -44,7 +44,7 @@ export type Decision = {
 
 /** Error with a stable `code` for callers (the service maps these to 400 problem+json). */
 export class RateLimitError extends Error {
-  readonly code: 'INVALID_RULE' | 'INVALID_COST' | 'INVALID_KEY' | 'COST_EXCEEDS_LIMIT';
+  readonly code: 'INVALID_RULE' | 'INVALID_COST' | 'INVALID_KEY' | 'COST_EXCEEDS_LIMIT' | 'INVALID_OPTIONS';
   constructor(code: RateLimitError['code'], message: string) {
     super(message);
     this.name = 'RateLimitError';
