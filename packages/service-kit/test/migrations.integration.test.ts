@@ -1,7 +1,7 @@
 // The SQL migration runner against a real Postgres: concurrent starts apply each file once,
 // a failing file rolls back entirely, an edited applied file stops start-up.
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -66,6 +66,30 @@ describe('runMigrations', () => {
         );
         // A later start is a no-op.
         assert.deepEqual(await runMigrations(db.pool, FIXTURES), { applied: [], alreadyApplied: 3 });
+      } finally {
+        await Promise.all(pools.map((pool) => pool.end()));
+      }
+    });
+  });
+
+  it('outlasts the pool statement_timeout, both waiting for the lock and running a file', async () => {
+    const dir = join(scratch, 'slow');
+    await mkdir(dir);
+    await writeFile(join(dir, '001_slow.sql'), 'SELECT pg_sleep(0.6);\nCREATE TABLE slow_done (id int);');
+    await withDatabase('sk_mig_slow', async (db) => {
+      // Request-traffic pools time statements out quickly (createPgPool's default is 10 s).
+      const makePool = () => new pg.Pool({ connectionString: db.url, max: 1, statement_timeout: 200 });
+      const [first, second] = [makePool(), makePool()];
+      const pools = [first, second];
+      try {
+        const results = await Promise.all(pools.map((pool) => runMigrations(pool, dir)));
+        assert.deepEqual(
+          results.flatMap((r) => r.applied),
+          ['001_slow.sql'],
+        );
+        // The lifted timeout does not leak into the pooled connection afterwards.
+        const { rows } = await first.query('SHOW statement_timeout');
+        assert.equal(rows[0].statement_timeout, '200ms');
       } finally {
         await Promise.all(pools.map((pool) => pool.end()));
       }

@@ -64,12 +64,18 @@ export async function runMigrations(
   const migrations = await loadMigrations(dir);
   const client = await pool.connect();
   try {
+    // The service's pool carries a short statement_timeout (10 s) for request traffic. Waiting for
+    // the lock while another replica migrates, and building an index, both take longer than that,
+    // so this one session lifts it; RESET puts the pool's value back before the client returns.
+    // The trade-off: a migration that hangs holds start-up until the orchestrator gives up on it.
+    await client.query('SET statement_timeout = 0');
     // Session lock, not a transaction lock: it must span several transactions (one per file).
     await client.query('SELECT pg_advisory_lock($1::bigint)', [LOCK_KEY]);
     try {
       return await applyPending(client, migrations, logger);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]);
+      await client.query('RESET statement_timeout');
     }
   } finally {
     client.release();
