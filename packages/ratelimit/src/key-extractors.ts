@@ -96,15 +96,21 @@ export function apiKeyKey({ header = 'x-api-key' }: { header?: string } = {}): K
   };
 }
 
+/** Paths longer than this are hashed: the fallback path is the client's, and keys are bounded. */
+const MAX_PATH_IN_KEY = 200;
+
 /**
  * The route TEMPLATE (`GET /v1/items/:id`), so per-endpoint limits count an endpoint, not each of
  * its URLs. It is known once a route matched, so mount the middleware on the route itself; used
- * app-wide before routing it falls back to the path.
+ * app-wide before routing it falls back to the path. That path is whatever the client sent, so a
+ * long one becomes a hash: still one key per path, never a key the limiter refuses (a 500).
  */
 export function routeKey(): KeyExtractor {
   return (req) => {
     const route = (req.route as { path?: unknown } | undefined)?.path;
-    return `${req.method} ${req.baseUrl}${typeof route === 'string' ? route : req.path}`;
+    const path = `${req.baseUrl}${typeof route === 'string' ? route : req.path}`;
+    if (path.length <= MAX_PATH_IN_KEY) return `${req.method} ${path}`;
+    return `${req.method} h_${createHash('sha256').update(path).digest('base64url')}`;
   };
 }
 

@@ -59,4 +59,11 @@ test('route key is the template, combined keys join parts and need all of them',
   const both = combineKeys(userKey(), routeKey());
   assert.equal(both(routed, res({ auth: { sub: 'ann' } })), 'ann|GET /v1/items/:id');
   assert.equal(both(routed, res()), undefined);
+  // Unrouted, the path is the client's: a 10 KB one is hashed into a short, stable key.
+  const long = (suffix: string) =>
+    req({ method: 'GET', baseUrl: '', path: `/${'a'.repeat(10_240)}${suffix}` });
+  const hashed = routeKey()(long('x'), res()) as string;
+  assert.match(hashed, /^GET h_[A-Za-z0-9_-]{43}$/);
+  assert.equal(routeKey()(long('x'), res()), hashed, 'the same path, the same key');
+  assert.notEqual(routeKey()(long('y'), res()), hashed, 'another path, another key');
 });
