@@ -95,6 +95,10 @@ describe('problem+json', () => {
     assertProblem(await send('/v1/items/1', { method: 'DELETE' }), 404, 'NOT_FOUND', '/v1/items/1');
   });
 
+  it('answers a path parameter that is not valid percent-encoding with 400', async () => {
+    assertProblem(await send('/v1/items/%E0%A4%A'), 400, 'MALFORMED_PATH', '/v1/items/%E0%A4%A');
+  });
+
   it('answers a zod validation failure with 400 and field errors', async () => {
     const sent = await postJson('/v1/items', JSON.stringify({ name: '' }), {
       authorization: `Bearer ${await tokenFor('u1')}`,

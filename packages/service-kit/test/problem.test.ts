@@ -47,6 +47,15 @@ describe('toProblem', () => {
     assert.doesNotMatch(JSON.stringify(body), /internal words/);
   });
 
+  it("maps the router's undecodable path parameter to 400 without echoing it", () => {
+    const error = Object.assign(new URIError("Failed to decode param '%E0%A4'"), { status: 400 });
+    const body = toProblem(error);
+    assert.equal(body.status, 400);
+    assert.equal(body.code, 'MALFORMED_PATH');
+    assert.doesNotMatch(JSON.stringify(body), /%E0/);
+    assert.equal(toProblem(new URIError('URI malformed')).status, 500, 'a URIError of our own is a bug');
+  });
+
   it('does not trust a status on a non-exposed error', () => {
     assert.equal(toProblem(Object.assign(new Error('x'), { status: 404 })).status, 500);
     assert.equal(toProblem('a thrown string').status, 500);

@@ -124,6 +124,15 @@ export function toProblem(error: unknown): Problem {
       return problem({ status: 400, code: 'REQUEST_ABORTED', detail: 'The request was aborted.' });
   }
   const status = parser.status ?? parser.statusCode;
+  // express's router marks a path parameter that is not valid percent-encoding (`/items/%E0%A4`)
+  // as a 400 URIError, without http-errors' `expose`; it is the client's mistake, not ours.
+  if (error instanceof URIError && status === 400) {
+    return problem({
+      status: 400,
+      code: 'MALFORMED_PATH',
+      detail: 'The request path is not valid percent-encoding.',
+    });
+  }
   if (parser.expose === true && typeof status === 'number' && status >= 400 && status < 500) {
     return problem({ status, code: 'BAD_REQUEST', detail: titleFor(status) });
   }
