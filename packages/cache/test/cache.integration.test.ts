@@ -174,5 +174,7 @@ describe('cache on real Redis', () => {
     assert.equal(await cache.getOrLoad('orphan', loader), 'loaded anyway');
     assert.equal(loader.runs, 1);
     assert.equal(await counterValue(registry, 'cache_lock_waits_total', { result: 'timed_out' }), 1);
+    // The write released no lock: the one there carries another token, so it is not ours to drop.
+    assert.equal(await admin.get(`${redis.prefix}l:k:orphan`), 'someone-else');
   });
 });
