@@ -51,6 +51,15 @@ const MAX_STORED_BYTES = 1024 * 1024;
 
 export function idempotency(options: IdempotencyOptions): RequestHandler {
   const { pool, ttlMs = DAY_MS, inFlightLeaseMs = 60_000, required = false } = options;
+  // A zero, negative or NaN window would silently turn the protection off (every record already
+  // expired), so a wrong option fails at start-up instead.
+  for (const [name, value] of [
+    ['ttlMs', ttlMs],
+    ['inFlightLeaseMs', inFlightLeaseMs],
+  ] as const) {
+    if (!Number.isFinite(value) || value <= 0)
+      throw new RangeError(`idempotency: ${name} must be a positive number of milliseconds, got ${value}`);
+  }
   const scopeOf = options.scope ?? defaultScope;
   const replayHeaders = (options.replayHeaders ?? ['content-type', 'location']).map((h) => h.toLowerCase());
 
