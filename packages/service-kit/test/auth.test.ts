@@ -70,6 +70,14 @@ describe('tokens', () => {
     await rejectsWith(verifyToken(badTier, SECRET), 'TOKEN_INVALID');
   });
 
+  it('refuses to sign claims the services would reject', async () => {
+    await assert.rejects(signDevToken({ sub: '', tenant: 't', tier: 'free', secret: SECRET }), TypeError);
+    await assert.rejects(
+      signDevToken({ sub: 'a', tenant: 't', tier: 'gold' as 'free', secret: SECRET }),
+      TypeError,
+    );
+  });
+
   it('extracts a bearer token from the Authorization header', () => {
     assert.equal(bearerToken('Bearer abc.def.ghi'), 'abc.def.ghi');
     assert.equal(bearerToken('bearer   abc.def.ghi '), 'abc.def.ghi');
@@ -110,9 +118,22 @@ describe('dev-token command', () => {
     });
   });
 
-  it('refuses an unknown tier', async () => {
-    await assert.rejects(
-      run(process.execPath, [script, '--tier', 'gold'], { env: { ...process.env, JWT_SECRET: SECRET } }),
-    );
+  it('refuses an unknown tier, an empty subject, an unreadable expiry and an unknown flag with exit 2 and one line', async () => {
+    for (const args of [
+      ['--tier', 'gold'],
+      ['--sub', ''],
+      ['--expires', 'soon'],
+      ['--user', 'alice'],
+    ]) {
+      await assert.rejects(
+        run(process.execPath, [script, ...args], { env: { ...process.env, JWT_SECRET: SECRET } }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => {
+          assert.equal(error.code, 2, args.join(' '));
+          assert.equal(error.stdout, '', 'no token is printed');
+          assert.doesNotMatch(error.stderr ?? '', /\n\s+at /, 'no stack trace');
+          return true;
+        },
+      );
+    }
   });
 });

@@ -5,19 +5,28 @@ import { parseArgs } from 'node:util';
 import { DEV_JWT_SECRET } from '../config.ts';
 import { signDevToken, TIERS, type Tier } from './jwt.ts';
 
-const { values } = parseArgs({
-  options: {
-    sub: { type: 'string', default: process.env.DEV_TOKEN_SUB ?? 'dev-user' },
-    tenant: { type: 'string', default: process.env.DEV_TOKEN_TENANT ?? 'dev-tenant' },
-    tier: { type: 'string', default: process.env.DEV_TOKEN_TIER ?? 'free' },
-    expires: { type: 'string', default: process.env.DEV_TOKEN_EXPIRES ?? '1h' },
-  },
-});
-
-if (!TIERS.includes(values.tier as Tier)) {
-  console.error(`--tier must be one of ${TIERS.join(', ')}`);
+function fail(message: string): never {
+  console.error(message);
   process.exit(2);
 }
+
+const options = {
+  sub: { type: 'string', default: process.env.DEV_TOKEN_SUB ?? 'dev-user' },
+  tenant: { type: 'string', default: process.env.DEV_TOKEN_TENANT ?? 'dev-tenant' },
+  tier: { type: 'string', default: process.env.DEV_TOKEN_TIER ?? 'free' },
+  expires: { type: 'string', default: process.env.DEV_TOKEN_EXPIRES ?? '1h' },
+} as const;
+
+// An unknown or malformed flag gets the same one-line treatment as a bad value.
+const { values } = (() => {
+  try {
+    return parseArgs({ options });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+})();
+
+if (!TIERS.includes(values.tier as Tier)) fail(`--tier must be one of ${TIERS.join(', ')}`);
 
 let secret = process.env.JWT_SECRET;
 if (!secret) {
@@ -25,12 +34,16 @@ if (!secret) {
   console.error(`warning: JWT_SECRET is not set; signing with the development default "${DEV_JWT_SECRET}"`);
 }
 
-console.log(
-  await signDevToken({
-    sub: values.sub,
-    tenant: values.tenant,
-    tier: values.tier as Tier,
-    expiresIn: values.expires,
-    secret,
-  }),
+// A bad flag (`--expires soon`, an empty `--sub`) gets one line naming the problem, not a stack.
+const token = await signDevToken({
+  sub: values.sub,
+  tenant: values.tenant,
+  tier: values.tier as Tier,
+  expiresIn: values.expires,
+  secret,
+}).catch((error: unknown) =>
+  fail(
+    `cannot sign a token: ${error instanceof Error ? error.message : String(error)} (--expires takes e.g. 15m, 1h, 7d)`,
+  ),
 );
+console.log(token);

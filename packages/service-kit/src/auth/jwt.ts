@@ -57,13 +57,18 @@ export type SignTokenOptions = AuthClaims & {
 };
 
 /** Mints a token the services accept. For development and tests, not a login flow. */
-export function signDevToken({
+export async function signDevToken({
   sub,
   tenant,
   tier,
   secret,
   expiresIn = '1h',
 }: SignTokenOptions): Promise<string> {
+  // Minting a token the services would reject (empty sub, unknown tier) only moves the error to
+  // the first request, where it is harder to understand; refuse it here.
+  if (!claimsSchema.safeParse({ sub, tenant, tier }).success) {
+    throw new TypeError(`sub and tenant must be 1-200 characters and tier one of ${TIERS.join(', ')}`);
+  }
   return new SignJWT({ tenant, tier })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(sub)
