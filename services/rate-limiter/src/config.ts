@@ -11,9 +11,10 @@ export const configSchema = baseConfigSchema.extend({
   // are pushed to every instance at once (pub/sub); the TTL only bounds a missed invalidation.
   POLICY_CACHE_TTL_MS: z.coerce.number().int().positive().default(30_000),
   // A check waits this long for Redis before the rule's fail mode (or the insurance) decides.
-  // A healthy Redis answers in well under a millisecond. 30 ms, plus the limiter's timer
-  // granularity (a quarter of it), keeps every decision under 50 ms while Redis hangs.
-  LIMITER_TIMEOUT_MS: z.coerce.number().int().positive().default(30),
+  // A healthy Redis answers in well under a millisecond; 50 ms absorbs a GC pause or a busy box.
+  // While Redis hangs a decision takes up to 1.25x this (the limiter's timer granularity) until
+  // the breaker opens; lower it for a hard 50 ms bound, at the risk of failing open under load.
+  LIMITER_TIMEOUT_MS: z.coerce.number().int().positive().default(50),
   // In-memory stand-in while Redis is down. Off by default: each rule's fail mode decides.
   LIMITER_INSURANCE: flag.default(false),
   // Replicas behind the load balancer: each one's insurance limiter grants 1/N of a rule.
