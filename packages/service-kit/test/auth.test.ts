@@ -1,3 +1,5 @@
+// Bearer tokens without a server: what verifyToken accepts and refuses (expiry, secret, algorithm,
+// claims), and the dev:token command run as a child process the way a developer runs it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';

@@ -1,3 +1,5 @@
+// loadConfig over a plain object instead of process.env: defaults, empty-as-unset, and one
+// ConfigError that names every bad or missing variable.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { baseConfigSchema, ConfigError, loadConfig, z } from '../src/index.ts';

@@ -1,3 +1,5 @@
+// Readiness logic with fake checks (no dependencies): parallel checks, per-check timeouts,
+// single flight while a check hangs, and not-ready while draining.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHealth, TimeoutError, withTimeout } from '../src/index.ts';

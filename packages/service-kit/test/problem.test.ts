@@ -1,3 +1,5 @@
+// toProblem as a pure mapping: which thrown values keep their status and detail, and which
+// become a generic 500 with nothing internal in the body.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpError, problem, toProblem, z } from '../src/index.ts';

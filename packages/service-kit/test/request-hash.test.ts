@@ -1,3 +1,5 @@
+// The Idempotency-Key request fingerprint: equal for the same JSON in another key order,
+// different for any changed value, method or URL.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { canonicalJson, requestHash } from '../src/index.ts';

@@ -1,3 +1,4 @@
+// X-Request-Id acceptance rules: which caller ids are kept and which are replaced by a UUID.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isValidRequestId, resolveRequestId } from '../src/index.ts';
