@@ -218,26 +218,40 @@ export async function createService<C extends BaseConfig, Parts = undefined>(
     return stopping;
   };
 
+  // Workers first, so a consumer or relay is running before the server takes traffic; then the
+  // idempotency purge; then the port. Any failure is turned into a full stop by start().
+  const startWorkersAndListen = async (): Promise<void> => {
+    for (const worker of workers) {
+      await worker.start();
+      logger.info({ worker: worker.name }, 'worker started');
+    }
+    if (pool) {
+      const purgePool = pool;
+      const purge = () =>
+        purgeExpiredIdempotencyKeys(purgePool).catch((error: unknown) =>
+          logger.warn({ err: error }, 'idempotency purge failed'),
+        );
+      void purge();
+      purgeTimer = setInterval(purge, options.idempotencyPurgeIntervalMs ?? 60 * 60 * 1000).unref();
+    }
+    server = await listen(app, config.PORT);
+    logger.info({ url: service.url }, `${name} listening`);
+  };
+
   const service: Service<C> = {
     app,
     deps,
     ...(migrations ? { migrations } : {}),
     async start({ handleSignals = true } = {}) {
-      for (const worker of workers) {
-        await worker.start();
-        logger.info({ worker: worker.name }, 'worker started');
+      try {
+        await startWorkersAndListen();
+      } catch (error) {
+        // A worker that cannot start or a port already in use must not leave the others running
+        // and the pools open: the process would hang instead of exiting with the error.
+        logger.error({ err: error }, `${name} failed to start; shutting down what was started`);
+        await stop();
+        throw error;
       }
-      if (pool) {
-        const purgePool = pool;
-        const purge = () =>
-          purgeExpiredIdempotencyKeys(purgePool).catch((error: unknown) =>
-            logger.warn({ err: error }, 'idempotency purge failed'),
-          );
-        void purge();
-        purgeTimer = setInterval(purge, options.idempotencyPurgeIntervalMs ?? 60 * 60 * 1000).unref();
-      }
-      server = await listen(app, config.PORT);
-      logger.info({ url: service.url }, `${name} listening`);
       if (handleSignals) installSignalHandlers(stop, logger);
     },
     stop,

@@ -120,6 +120,18 @@ describe('dev-token command', () => {
     });
   });
 
+  it('refuses a JWT_SECRET the services would refuse (shorter than 32 characters)', async () => {
+    await assert.rejects(
+      run(process.execPath, [script], { env: { ...process.env, JWT_SECRET: 'too-short' } }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => {
+        assert.equal(error.code, 2);
+        assert.equal(error.stdout, '', 'no token is printed');
+        assert.match(error.stderr ?? '', /JWT_SECRET must be at least 32 characters/);
+        return true;
+      },
+    );
+  });
+
   it('refuses an unknown tier, an empty subject, an unreadable expiry and an unknown flag with exit 2 and one line', async () => {
     for (const args of [
       ['--tier', 'gold'],

@@ -2,6 +2,8 @@
 // objects once and hands the same result to routes and workers; workers start before the listener
 // and stop after it, while the pool is still open; readiness is 503 for the whole drain.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase, waitUntil } from '@lab/testkit';
 import { baseConfigSchema, createService, loadConfig, type ServiceDeps } from '../src/index.ts';
@@ -129,5 +131,36 @@ describe('createService', () => {
         ),
       { timeoutMs: 2_000, message: 'connections to be refused after the drain' },
     );
+  });
+
+  it('stops the workers it started and closes the pool when the port is taken', async () => {
+    const occupied = createServer().listen(0);
+    await once(occupied, 'listening');
+    const { port } = occupied.address() as AddressInfo;
+    const events: string[] = [];
+    try {
+      const service = await createService({
+        name: 'port-taken',
+        config: configFor({ PORT: String(port) }),
+        logger: silentLogger,
+        postgres: true,
+        workers: () => [
+          {
+            name: 'recorder',
+            start: async () => {
+              events.push('start');
+            },
+            stop: async () => {
+              events.push('stop');
+            },
+          },
+        ],
+      });
+      await assert.rejects(service.start({ handleSignals: false }), { code: 'EADDRINUSE' });
+      assert.deepEqual(events, ['start', 'stop'], 'the started worker was stopped again');
+      assert.equal(service.deps.pg?.ending, true, 'the pool was closed, so the process can exit');
+    } finally {
+      occupied.close();
+    }
   });
 });

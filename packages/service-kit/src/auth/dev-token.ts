@@ -2,7 +2,7 @@
 // Prints a bearer token signed with JWT_SECRET (or the development default, with a warning on
 // stderr so the token alone lands on stdout and can be captured: TOKEN=$(npm run -s dev:token)).
 import { parseArgs } from 'node:util';
-import { DEV_JWT_SECRET } from '../config.ts';
+import { baseConfigSchema, DEV_JWT_SECRET } from '../config.ts';
 import { signDevToken, TIERS, type Tier } from './jwt.ts';
 
 function fail(message: string): never {
@@ -33,6 +33,10 @@ if (!secret) {
   secret = DEV_JWT_SECRET;
   console.error(`warning: JWT_SECRET is not set; signing with the development default "${DEV_JWT_SECRET}"`);
 }
+// The same rule the services apply at start-up: a token signed with a secret they would refuse
+// to run with is useless, so say so here instead of at the first 401.
+const secretCheck = baseConfigSchema.shape.JWT_SECRET.safeParse(secret);
+if (!secretCheck.success) fail(`JWT_SECRET ${secretCheck.error.issues[0]?.message ?? 'is invalid'}`);
 
 // A bad flag (`--expires soon`, an empty `--sub`) gets one line naming the problem, not a stack.
 const token = await signDevToken({
