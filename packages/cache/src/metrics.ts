@@ -3,7 +3,8 @@
 // label hashing (~200 ns, measured), so the cache bumps plain numbers and they are added to the
 // prom-client counters when the registry is scraped (each metric's collect() flushes the deltas).
 // Metrics are shared by name across instances in one registry; the `cache` label tells them apart.
-import { Counter, register as globalRegistry, Histogram, type Registry } from 'prom-client';
+import { counter, histogram } from '@lab/metrics';
+import { type Counter, register as globalRegistry, type Registry } from 'prom-client';
 
 export type Tally = { value: number; reported: number; flush: () => void };
 
@@ -14,18 +15,9 @@ function flushAll(registry: Registry): void {
   for (const flush of flushersByRegistry.get(registry) ?? []) flush();
 }
 
-function counter(registry: Registry, name: string, help: string, labelNames: string[]): Counter {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter;
-  return new Counter({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      flushAll(registry);
-    },
-  });
+/** A cache counter whose pending tallies are flushed whenever the registry is scraped. */
+function flushedCounter(registry: Registry, name: string, help: string, labelNames: string[]): Counter {
+  return counter(registry, { name, help, labelNames, collect: () => flushAll(registry) });
 }
 
 export type CacheMetrics = ReturnType<typeof createCacheMetrics>;
@@ -46,59 +38,55 @@ export function createCacheMetrics(name: string, registry: Registry = globalRegi
     return t;
   };
 
-  const requests = counter(
+  const requests = flushedCounter(
     registry,
     'cache_requests_total',
     'Cache lookups by layer and result (hit, miss, stale = only an expired copy within grace).',
     ['cache', 'layer', 'result'],
   );
-  const loads = counter(registry, 'cache_loads_total', 'Loader runs by result.', ['cache', 'result']);
-  const coalesced = counter(
+  const loads = flushedCounter(registry, 'cache_loads_total', 'Loader runs by result.', ['cache', 'result']);
+  const coalesced = flushedCounter(
     registry,
     'cache_coalesced_total',
     'Calls that joined a load or L2 read already in flight in this process (single-flight).',
     ['cache'],
   );
-  const lockWaits = counter(
+  const lockWaits = flushedCounter(
     registry,
     'cache_lock_waits_total',
     'Loads that found another instance holding the Redis lock and waited: it filled L2 (filled), gave the lock up (acquired), or the wait ran out (timed_out).',
     ['cache', 'result'],
   );
-  const earlyRefreshes = counter(
+  const earlyRefreshes = flushedCounter(
     registry,
     'cache_early_refreshes_total',
     'Background refreshes started by XFetch before expiry.',
     ['cache'],
   );
-  const staleServed = counter(
+  const staleServed = flushedCounter(
     registry,
     'cache_stale_served_total',
     'Expired values served within grace, by reason (error, timeout).',
     ['cache', 'reason'],
   );
-  const invalidations = counter(
+  const invalidations = flushedCounter(
     registry,
     'cache_invalidations_total',
     'Invalidations by kind (key, namespace, tag, resync) and origin (local, remote).',
     ['cache', 'kind', 'origin'],
   );
-  const l2Errors = counter(
+  const l2Errors = flushedCounter(
     registry,
     'cache_l2_errors_total',
     'Redis calls that failed or were refused by the open circuit breaker, by operation.',
     ['cache', 'op'],
   );
-  const existingDuration = registry.getSingleMetric('cache_load_duration_seconds');
-  const loadDuration =
-    (existingDuration as Histogram | undefined) ??
-    new Histogram({
-      name: 'cache_load_duration_seconds',
-      help: 'Loader run time (the δ XFetch uses).',
-      labelNames: ['cache'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    });
+  const loadDuration = histogram(registry, {
+    name: 'cache_load_duration_seconds',
+    help: 'Loader run time (the δ XFetch uses).',
+    labelNames: ['cache'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
 
   const l2ErrorTallies = new Map<string, Tally>();
   const invalidationTallies = new Map<string, Tally>();

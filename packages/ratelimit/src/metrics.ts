@@ -2,7 +2,8 @@
 // `inc()` hashes the label set on every call (it was the largest single cost of a check in a
 // profile), so the hot path bumps a plain number and the counters are brought up to date when
 // Prometheus scrapes (prom-client's `collect` hook), the way @lab/resilience's breaker does.
-import { Counter, type Registry, register } from 'prom-client';
+import { counter } from '@lab/metrics';
+import { type Counter, type Registry, register } from 'prom-client';
 import type { Rule } from './policy.ts';
 
 export type Outcome =
@@ -29,20 +30,18 @@ type Pending<L extends string> = { labels: Record<L, string>; value: number };
 /** Every limiter's pending counts per counter, flushed by the counter's collect hook. */
 const flushers = new WeakMap<Counter<string>, Set<() => void>>();
 
-function counter<L extends string>(
+/** A limiter counter whose pending counts are flushed whenever the registry is scraped. */
+function flushedCounter<L extends string>(
   registry: Registry,
   name: string,
   help: string,
   labelNames: L[],
 ): Counter<L> {
-  // Tests and services build many limiters on one registry: reuse, never register twice.
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<L>;
-  const created: Counter<L> = new Counter<L>({
+  // Tests and services build many limiters on one registry: @lab/metrics reuses, never registers twice.
+  const created: Counter<L> = counter(registry, {
     name,
     help,
     labelNames,
-    registers: [registry],
     collect() {
       for (const flush of flushers.get(created as Counter<string>) ?? []) flush();
     },
@@ -77,7 +76,7 @@ function pendingFor<L extends string>(target: Counter<L>) {
 
 export function createLimiterMetrics(limiter: string, registry: Registry = register): LimiterMetrics {
   const decisions = pendingFor(
-    counter(registry, 'ratelimit_decisions_total', 'Rate-limit decisions by rule and outcome', [
+    flushedCounter(registry, 'ratelimit_decisions_total', 'Rate-limit decisions by rule and outcome', [
       'limiter',
       'rule',
       'algorithm',
@@ -85,7 +84,7 @@ export function createLimiterMetrics(limiter: string, registry: Registry = regis
     ]),
   );
   const redisErrors = pendingFor(
-    counter(
+    flushedCounter(
       registry,
       'ratelimit_redis_errors_total',
       'Checks Redis could not answer (the fail mode or insurance decided instead)',
@@ -93,7 +92,7 @@ export function createLimiterMetrics(limiter: string, registry: Registry = regis
     ),
   );
   const localBlocks = pendingFor(
-    counter(
+    flushedCounter(
       registry,
       'ratelimit_local_blocks_total',
       'Requests refused from the in-memory block list, without a Redis round trip',

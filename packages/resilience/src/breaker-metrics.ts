@@ -4,8 +4,9 @@
 //   circuit_breaker_calls_total{name,outcome}        success | failure | slow | rejected | timeout
 // Calls are counted in the breaker and pulled at scrape time (scrape-sources.ts); transitions are
 // rare, so they go straight to prom-client.
+
+import { counter, gauge } from '@lab/metrics';
 import type { Counter, Gauge } from 'prom-client';
-import { counter, gauge } from './metric-registry.ts';
 import { type ScrapedMetrics, scrapedMetrics } from './scrape-sources.ts';
 
 export type BreakerMetrics = ScrapedMetrics<{

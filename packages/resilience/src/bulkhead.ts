@@ -6,9 +6,10 @@
 // latency. A queued call also gives up when its caller's signal aborts or after `queueTimeoutMs`.
 // When a call finishes, its slot passes straight to the next waiter, so a newcomer cannot overtake
 // the queue.
+
+import { counter, gauge } from '@lab/metrics';
 import { type Registry, register } from 'prom-client';
 import { BulkheadRejectedError } from './errors.ts';
-import { counter, gauge } from './metric-registry.ts';
 import { type ScrapeSource, scrapedMetrics } from './scrape-sources.ts';
 import { NEVER_ABORTED, type Operation } from './timeout.ts';
 

@@ -5,8 +5,9 @@
 //     Every attempt counts (a retried request shows up once per attempt), plus each call the breaker
 //     or the bulkhead refused before any request was made.
 //   http_client_request_duration_seconds{client,host,method}   one observation per network attempt
+
+import { counter, histogram } from '@lab/metrics';
 import type { Counter, Histogram, Registry } from 'prom-client';
-import { counter, histogram } from './metric-registry.ts';
 
 export type HttpClientMetrics = {
   requests: Counter<'client' | 'host' | 'method' | 'status'>;

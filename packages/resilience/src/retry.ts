@@ -7,10 +7,11 @@
 //   | budget_exhausted | cancelled
 // A caller that is given up on gets the last attempt's own error, unchanged, so its handling
 // (status codes, error codes) does not depend on whether retries happened.
+
+import { counter } from '@lab/metrics';
 import { type Registry, register } from 'prom-client';
 import { fullJitterDelay } from './backoff.ts';
 import type { Clock } from './clock.ts';
-import { counter } from './metric-registry.ts';
 import { createRetryBudget, type RetryBudget } from './retry-budget.ts';
 import { isRetryableError, retryAfterOf, wasNeverSent } from './retryable.ts';
 import { sleep as defaultSleep } from './sleep.ts';
