@@ -7,7 +7,7 @@
 //            lock script, write+unlock script; bentocache: GET, SET, bus publish), one call at a time.
 // Both caches get the same ioredis version and connection options.
 import { registerHooks } from 'node:module';
-import { alternate, defineSuite, opsPerSecond, type ResultRow, ratioOf } from '@lab/bench';
+import { alternate, defineSuite, opsPerSecond, type ResultRow, ratioOf, resultRow } from '@lab/bench';
 import { createTestRedis } from '@lab/testkit';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -178,14 +178,7 @@ export default defineSuite('cache', async () => {
         max: 1e6 / s.min,
       });
     } else {
-      results.push({
-        name: `${name}${concurrent}`,
-        metric: 'throughput',
-        unit: 'ops/s',
-        median: s.median,
-        min: s.min,
-        max: s.max,
-      });
+      results.push(resultRow(`${name}${concurrent}`, 'throughput', 'ops/s', s));
     }
   }
   return {

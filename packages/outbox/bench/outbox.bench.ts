@@ -11,6 +11,7 @@ import {
   type RatioRow,
   type ResultRow,
   ratioOf,
+  resultRow,
   summarize,
 } from '@lab/bench';
 import { createTestDatabase, createTestKafka, waitUntil } from '@lab/testkit';
@@ -242,7 +243,7 @@ export default defineSuite('outbox', async () => {
     const rawRow = throughput.get('raw-producer');
     if (!rawRow) throw new Error('missing throughput variant');
     for (const [name, row] of throughput) {
-      results.push({ name, metric: 'throughput', unit: 'events/s', ...strip(row) });
+      results.push(resultRow(name, 'throughput', 'events/s', row));
     }
     const ratioNames: Record<string, string> = {
       relay: 'relay/raw-producer',
@@ -258,7 +259,7 @@ export default defineSuite('outbox', async () => {
       if (!p99) throw new Error(`missing latency variant ${variant}`);
       const name = `e2e ${variant === 'notify' ? 'NOTIFY wake-up' : `polling only (${POLL_INTERVAL_MS} ms)`} @${RATE_PER_SECOND}/s`;
       results.push({ name, metric: 'p50', unit: 'ms', ...summarize(p50s.get(variant) ?? []) });
-      results.push({ name, metric: 'p99', unit: 'ms', ...strip(p99) });
+      results.push(resultRow(name, 'p99', 'ms', p99));
     }
     const notifyP99 = latency.get('notify');
     const pollingP99 = latency.get('polling');
@@ -279,7 +280,3 @@ export default defineSuite('outbox', async () => {
     await db.drop();
   }
 });
-
-function strip({ median, min, max }: { median: number; min: number; max: number }) {
-  return { median, min, max };
-}

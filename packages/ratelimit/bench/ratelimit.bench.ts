@@ -11,7 +11,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { alternate, defineSuite, type ResultRow, ratioOf, runHttpLoad, summarize } from '@lab/bench';
+import {
+  alternate,
+  defineSuite,
+  type ResultRow,
+  ratioOf,
+  resultRow,
+  runHttpLoad,
+  summarize,
+} from '@lab/bench';
 
 // Many short rounds rather than a few long ones: on a shared machine a neighbour's burst then
 // lands in one round of one variant, and the per-round ratio (adjacent runs) shrugs it off.
@@ -90,7 +98,7 @@ export default defineSuite('ratelimit', async () => {
     for (const name of VARIANTS) {
       const throughput = measured.get(name);
       if (!throughput) throw new Error(`missing variant ${name}`);
-      results.push({ name, metric: 'throughput', unit: 'req/s', ...pick(throughput) });
+      results.push(resultRow(name, 'throughput', 'req/s', throughput));
       results.push({ name, metric: 'p99', unit: 'ms', ...summarize(p99.get(name) ?? []) });
       // Server CPU per request: less sensitive to neighbours than throughput; explains the ratios.
       results.push({ name, metric: 'server-cpu-per-request', unit: 'us', ...summarize(cpu.get(name) ?? []) });
@@ -131,7 +139,3 @@ export default defineSuite('ratelimit', async () => {
     await once(child, 'exit');
   }
 });
-
-function pick({ median, min, max }: { median: number; min: number; max: number }) {
-  return { median, min, max };
-}

@@ -5,7 +5,15 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { alternate, defineSuite, opsPerSecond, type ResultRow, ratioOf, summarize } from '@lab/bench';
+import {
+  alternate,
+  defineSuite,
+  opsPerSecond,
+  type ResultRow,
+  ratioOf,
+  resultRow,
+  summarize,
+} from '@lab/bench';
 import { CONTENDERS, type Contender, createContender } from './contenders.ts';
 
 const run = promisify(execFile);
@@ -36,13 +44,10 @@ export default defineSuite('resilience', async () => {
   const results: ResultRow[] = [];
   for (const [name, summary] of measured) {
     const label = `closed-state call: ${name}`;
-    results.push({ name: label, metric: 'throughput', unit: 'ops/s', ...pick(summary) });
-    results.push({
-      name: label,
-      metric: 'time per call',
-      unit: 'ns/call',
-      ...pick(summarize(summary.samples.map((ops) => 1e9 / ops))),
-    });
+    results.push(resultRow(label, 'throughput', 'ops/s', summary));
+    results.push(
+      resultRow(label, 'time per call', 'ns/call', summarize(summary.samples.map((ops) => 1e9 / ops))),
+    );
   }
 
   const heap = new Map<Contender, number[]>(CONTENDERS.map((c) => [c, []]));
@@ -71,7 +76,3 @@ export default defineSuite('resilience', async () => {
     ],
   };
 });
-
-function pick(summary: { median: number; min: number; max: number }) {
-  return { median: summary.median, min: summary.min, max: summary.max };
-}

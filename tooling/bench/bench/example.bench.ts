@@ -1,5 +1,5 @@
 // Example suite proving the harness: deep-copying one object with JSON round-trip vs structuredClone.
-import { alternate, defineSuite, opsPerSecond, ratioOf } from '../src/index.ts';
+import { alternate, defineSuite, opsPerSecond, ratioOf, resultRow } from '../src/index.ts';
 
 const order = {
   id: 'ord_123',
@@ -22,14 +22,7 @@ export default defineSuite('example', async () => {
   const clone = measured.get('structuredClone');
   if (!json || !clone) throw new Error('missing variant');
   return {
-    results: [...measured].map(([name, s]) => ({
-      name,
-      metric: 'throughput',
-      unit: 'ops/s',
-      median: s.median,
-      min: s.min,
-      max: s.max,
-    })),
+    results: [...measured].map(([name, s]) => resultRow(name, 'throughput', 'ops/s', s)),
     ratios: [
       ratioOf(
         'structuredClone/json',

@@ -1,6 +1,13 @@
 // @lab/bench: the benchmark harness. Ratios against a baseline measured in the same run.
 export { type AlternateOptions, alternate, opsPerSecond, type Variant } from './alternate.ts';
 export { type HttpLoadOptions, type HttpLoadResult, runHttpLoad } from './http-load.ts';
-export { type RatioRow, type ResultRow, ratioOf, type SuiteResults, writeSuiteResults } from './results.ts';
+export {
+  type RatioRow,
+  type ResultRow,
+  ratioOf,
+  resultRow,
+  type SuiteResults,
+  writeSuiteResults,
+} from './results.ts';
 export { percentile, type Summary, summarize } from './stats.ts';
 export { defineSuite, type Suite, type SuiteOutput } from './suite.ts';

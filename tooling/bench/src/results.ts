@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import type { Summary } from './stats.ts';
+import { type Summary, summarize } from './stats.ts';
 
 export type ResultRow = { name: string; metric: string; unit: string } & Summary;
 export type RatioRow = { name: string; numerator: string; denominator: string; median: number };
@@ -39,6 +39,19 @@ export async function writeSuiteResults(
 }
 
 /**
+ * A results row from a summary. Only median, min and max are kept: the summaries alternate() returns
+ * also carry their raw samples, which belong in the ratio, not in the file.
+ */
+export function resultRow(
+  name: string,
+  metric: string,
+  unit: string,
+  { median, min, max }: Summary,
+): ResultRow {
+  return { name, metric, unit, median, min, max };
+}
+
+/**
  * The ratio of two rows' medians. Each round pairs one numerator and one denominator sample
  * measured back to back, so the median of per-round ratios is used when samples are given:
  * it cancels drift between rounds better than a ratio of two medians.
@@ -50,14 +63,9 @@ export function ratioOf(
 ): RatioRow {
   const a = numerator.samples;
   const b = denominator.samples;
-  let median = numerator.median / denominator.median;
-  if (a && b && a.length === b.length && a.length > 0) {
-    const perRound = a.map((value, i) => value / (b[i] as number)).sort((x, y) => x - y);
-    const mid = perRound.length >> 1;
-    median =
-      perRound.length % 2
-        ? (perRound[mid] as number)
-        : ((perRound[mid - 1] as number) + (perRound[mid] as number)) / 2;
-  }
+  const median =
+    a && b && a.length === b.length && a.length > 0
+      ? summarize(a.map((value, i) => value / (b[i] as number))).median
+      : numerator.median / denominator.median;
   return { name, numerator: numerator.name, denominator: denominator.name, median };
 }
