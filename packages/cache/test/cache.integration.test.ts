@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { metricValue } from '@lab/metrics';
 import { createTestRedis, type TestRedis, waitUntil } from '@lab/testkit';
 import { Registry } from 'prom-client';
 import type { Cache } from '../src/index.ts';
-import { cacheOn, counterValue, slowLoader } from './helpers.ts';
+import { cacheOn, slowLoader } from './helpers.ts';
 
 describe('cache on real Redis', () => {
   let redis: TestRedis;
@@ -35,8 +36,8 @@ describe('cache on real Redis', () => {
     );
     assert.equal(loader.runs, 1);
     assert.ok(results.every((value) => JSON.stringify(value) === JSON.stringify(results[0])));
-    const lockWaits = await Promise.all(registries.map((r) => counterValue(r, 'cache_lock_waits_total', {})));
-    const coalesced = await Promise.all(registries.map((r) => counterValue(r, 'cache_coalesced_total', {})));
+    const lockWaits = await Promise.all(registries.map((r) => metricValue(r, 'cache_lock_waits_total', {})));
+    const coalesced = await Promise.all(registries.map((r) => metricValue(r, 'cache_coalesced_total', {})));
     assert.equal(
       lockWaits.reduce((a, b) => a + b),
       2,
@@ -115,9 +116,9 @@ describe('cache on real Redis', () => {
         `refresh ${i} started before expiry`,
       );
     }
-    assert.equal(await counterValue(registry, 'cache_requests_total', { layer: 'l1', result: 'miss' }), 1);
-    assert.equal(await counterValue(registry, 'cache_requests_total', { layer: 'l1', result: 'stale' }), 0);
-    assert.equal(await counterValue(registry, 'cache_early_refreshes_total', {}), loads.length - 1);
+    assert.equal(await metricValue(registry, 'cache_requests_total', { layer: 'l1', result: 'miss' }), 1);
+    assert.equal(await metricValue(registry, 'cache_requests_total', { layer: 'l1', result: 'stale' }), 0);
+    assert.equal(await metricValue(registry, 'cache_early_refreshes_total', {}), loads.length - 1);
   });
 
   it('serves the stale value when the loader fails, from L1 and from L2', async () => {
@@ -136,7 +137,7 @@ describe('cache on real Redis', () => {
       42,
       'stale copy from L2 on an instance with an empty L1',
     );
-    assert.equal(await counterValue(registry, 'cache_stale_served_total', { reason: 'error' }), 1);
+    assert.equal(await metricValue(registry, 'cache_stale_served_total', { reason: 'error' }), 1);
   });
 
   it('caches "not found" so repeated lookups of an unknown key do not reach the loader', async () => {
@@ -159,7 +160,7 @@ describe('cache on real Redis', () => {
     assert.equal(await cache.getOrLoad('big', async () => 10n), 10n);
     await cache.set('bigger', 11n);
     assert.equal(await cache.get('bigger'), 11n);
-    assert.equal(await counterValue(registry, 'cache_l2_errors_total', { op: 'set' }), 2);
+    assert.equal(await metricValue(registry, 'cache_l2_errors_total', { op: 'set' }), 2);
     const totals = cache.breaker?.snapshot().totals;
     assert.equal(totals?.failure, 0, 'no Redis failure recorded');
     assert.equal(totals?.timeout, 0);
@@ -173,7 +174,7 @@ describe('cache on real Redis', () => {
     const loader = slowLoader(() => 'loaded anyway', 1);
     assert.equal(await cache.getOrLoad('orphan', loader), 'loaded anyway');
     assert.equal(loader.runs, 1);
-    assert.equal(await counterValue(registry, 'cache_lock_waits_total', { result: 'timed_out' }), 1);
+    assert.equal(await metricValue(registry, 'cache_lock_waits_total', { result: 'timed_out' }), 1);
     // The write released no lock: the one there carries another token, so it is not ours to drop.
     assert.equal(await admin.get(`${redis.prefix}l:k:orphan`), 'someone-else');
   });

@@ -22,18 +22,6 @@ export function cacheOn(redis: TestRedis, name: string, options: Partial<CacheOp
   });
 }
 
-export async function counterValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string>,
-): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get();
-  const rows = metric?.values.filter((v) =>
-    Object.entries(labels).every(([k, want]) => v.labels[k] === want),
-  );
-  return (rows ?? []).reduce((sum, row) => sum + row.value, 0);
-}
-
 /** A loader that counts its runs and takes `ms`. */
 export function slowLoader<T>(value: () => T, ms: number) {
   const loader = async () => {

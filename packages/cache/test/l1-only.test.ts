@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { metricValue } from '@lab/metrics';
 import { Registry } from 'prom-client';
 import {
   CacheClosedError,
@@ -11,7 +12,6 @@ import {
   createCache,
   NOT_FOUND,
 } from '../src/index.ts';
-import { counterValue } from './helpers.ts';
 
 describe('cache without Redis (L1 only)', () => {
   it('runs one load for concurrent callers of one key and serves the rest from L1', async () => {
@@ -28,9 +28,9 @@ describe('cache without Redis (L1 only)', () => {
     assert.ok(values.every((v) => v === values[0]));
     assert.deepEqual(await cache.getOrLoad('a', loader), { id: 1 });
     assert.equal(loads, 1);
-    assert.equal(await counterValue(registry, 'cache_coalesced_total', { cache: 'sf' }), 99);
-    assert.equal(await counterValue(registry, 'cache_requests_total', { layer: 'l1', result: 'hit' }), 1);
-    assert.equal(await counterValue(registry, 'cache_loads_total', { result: 'ok' }), 1);
+    assert.equal(await metricValue(registry, 'cache_coalesced_total', { cache: 'sf' }), 99);
+    assert.equal(await metricValue(registry, 'cache_requests_total', { layer: 'l1', result: 'hit' }), 1);
+    assert.equal(await metricValue(registry, 'cache_loads_total', { result: 'ok' }), 1);
     await cache.close();
   });
 

@@ -3,6 +3,7 @@
 // invalidations again once its subscriber has reconnected.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { metricValue } from '@lab/metrics';
 import { createCircuitBreaker } from '@lab/resilience';
 import {
   createFaultProxy,
@@ -16,7 +17,6 @@ import {
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { type Cache, createCache } from '../src/index.ts';
-import { counterValue } from './helpers.ts';
 
 describe('cache through a Redis outage', () => {
   let redis: TestRedis;
@@ -83,7 +83,7 @@ describe('cache through a Redis outage', () => {
     }
     assert.equal(loads, 30, 'every read fell through to the loader, none threw');
     assert.ok(
-      (await counterValue(registry, 'circuit_breaker_transitions_total', {
+      (await metricValue(registry, 'circuit_breaker_transitions_total', {
         name: 'outage-l2',
         to: 'open',
       })) >= 1,
@@ -116,7 +116,7 @@ describe('cache through a Redis outage', () => {
 
     // The subscriber reconnected: after its resync (L1 cleared), a peer's write drops our copy again.
     await waitUntil(
-      async () => (await counterValue(registry, 'cache_invalidations_total', { kind: 'resync' })) >= 1,
+      async () => (await metricValue(registry, 'cache_invalidations_total', { kind: 'resync' })) >= 1,
       {
         timeoutMs: 10_000,
         message: 'subscriber resynced',

@@ -1,2 +1,4 @@
-// @lab/metrics: how the lab's packages register Prometheus metrics (get-or-create per registry).
+// @lab/metrics: how the lab's packages register Prometheus metrics (get-or-create per registry)
+// and read them back in tests.
 export { counter, gauge, histogram, type MetricConfig } from './get-or-create.ts';
+export { metricValue } from './read.ts';

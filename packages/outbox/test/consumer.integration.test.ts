@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { metricValue } from '@lab/metrics';
 import { createFaultProxy, hostPortOf, throughProxy, waitUntil } from '@lab/testkit';
 import { context, propagation, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -21,7 +22,7 @@ import {
   type RunningConsumer,
   replayDlq,
 } from '../src/index.ts';
-import { createOutboxFixture, inTransaction, metricValue, type OutboxFixture } from './support.ts';
+import { createOutboxFixture, inTransaction, type OutboxFixture } from './support.ts';
 
 // What a service with the OpenTelemetry SDK has: a context manager and the W3C propagator.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());

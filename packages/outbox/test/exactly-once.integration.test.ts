@@ -11,9 +11,10 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
+import { metricValue } from '@lab/metrics';
 import { createKafkaFaultProxy, type KafkaFaultProxy, waitUntil } from '@lab/testkit';
 import { consume, enqueueMany, type OutboxEvent, type RunningConsumer } from '../src/index.ts';
-import { createOutboxFixture, inTransaction, metricValue, type OutboxFixture } from './support.ts';
+import { createOutboxFixture, inTransaction, type OutboxFixture } from './support.ts';
 
 const AGGREGATES = 100;
 const ROUNDS = 100; // one event per aggregate per round: 10,000 events

@@ -2,6 +2,7 @@
 // with several instances, how it rides out a Kafka outage, and what it cleans up.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { metricValue } from '@lab/metrics';
 import { createKafkaFaultProxy, waitUntil } from '@lab/testkit';
 import {
   advisoryLockKeys,
@@ -15,7 +16,7 @@ import {
   type OutboxRelay,
 } from '../src/index.ts';
 import { drainOutbox } from '../src/relay-batch.ts';
-import { createOutboxFixture, inTransaction, metricValue, type OutboxFixture } from './support.ts';
+import { createOutboxFixture, inTransaction, type OutboxFixture } from './support.ts';
 
 let fx: OutboxFixture;
 let topic: string;

@@ -103,19 +103,3 @@ export async function inTransaction<T>(
     tx.release();
   }
 }
-
-/** Sum of a metric's series matching `labels`; `series` picks e.g. `outbox_batch_size_count`. */
-export async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-  series = name,
-): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values
-    .filter((value) => ((value as { metricName?: string }).metricName ?? name) === series)
-    .filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted))
-    .reduce((sum, value) => sum + value.value, 0);
-}
