@@ -2,7 +2,7 @@
 # Local dependencies for System Design Lab, without Docker: real Postgres, Redis, Kafka and
 # Toxiproxy as plain processes, plus HAProxy/Prometheus/kcat installed for later use.
 #
-#   bash infra/local/stack.sh up|status|down|kafka-reset|packages
+#   bash infra/local/stack.sh up|status|down|kafka-reset|kafka-down|packages
 #
 # Everything downloaded or created lives in ${LAB_CACHE_DIR:-$HOME/.cache/system-design-lab}.
 # See infra/local/README.md for ports, the reset procedure and the Kafka version decision.
@@ -500,8 +500,9 @@ main() {
     status) cmd_status ;;
     down) cmd_down ;;
     kafka-reset) cmd_kafka_reset ;;
+    kafka-down) kafka_down ;;
     packages) ensure_packages ;;
-    *) die "usage: bash infra/local/stack.sh up|status|down|kafka-reset|packages" ;;
+    *) die "usage: bash infra/local/stack.sh up|status|down|kafka-reset|kafka-down|packages" ;;
   esac
 }
 
