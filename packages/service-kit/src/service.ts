@@ -65,6 +65,8 @@ export type ServiceOptions<C extends BaseConfig, Parts = undefined> = {
         topics?: TopicSpec[];
         /** Topics other services own that this one consumes: waited for (bounded), never created. */
         consumes?: string[];
+        /** Bound on creating `topics`, and on waiting for `consumes`, at start-up. @default 30000 */
+        topicTimeoutMs?: number;
         producer?: boolean;
         socketFactory?: ISocketFactory;
       };
@@ -160,8 +162,9 @@ export async function createService<C extends BaseConfig, Parts = undefined>(
       await admin.connect();
       // Registered before the producer so that, stopping in reverse, the producer flushes first.
       steps.push({ name: 'kafka-admin', run: () => admin.disconnect() });
-      await ensureTopics(admin, kafkaOptions.topics ?? []);
-      await waitForTopics(admin, kafkaOptions.consumes ?? []);
+      const topicWait = kafkaOptions.topicTimeoutMs ? { timeoutMs: kafkaOptions.topicTimeoutMs } : {};
+      await ensureTopics(admin, kafkaOptions.topics ?? [], topicWait);
+      await waitForTopics(admin, kafkaOptions.consumes ?? [], topicWait);
       if (kafkaOptions.producer !== false) {
         const ownedProducer = createIdempotentProducer(kafka);
         producer = ownedProducer;
