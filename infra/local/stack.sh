@@ -328,7 +328,7 @@ kafka_fetch() {
   mkdir -p "$KAFKA_LIBS"
   # -B: no colours for CI logs; the local repository stays inside the cache too. Not -q: the
   # download lines are the progress run_logged shows.
-  if ! run_logged kafka "$KAFKA_HOME/maven.log" mvn -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies \
+  if ! run_logged kafka "$KAFKA_HOME/maven.log" mvn -B -Dstyle.color=never -f "$HERE/kafka/pom.xml" dependency:copy-dependencies \
     -Dmaven.repo.local="$CACHE/maven-repo" -Dlab.kafka.libs="$KAFKA_LIBS"; then
     fail_with_log kafka "$KAFKA_HOME/maven.log" "maven could not fetch kafka_2.13:$KAFKA_VERSION"
   fi
@@ -349,10 +349,20 @@ kafka_config() {
   } >"$KAFKA_DIR/server.properties"
 }
 
+# What `kafka-storage.sh random-uuid` prints (16 random bytes, URL-safe base64, no padding, not
+# starting with '-'), without starting a JVM for it: kafka-reset runs on every CI run.
+kafka_cluster_id() {
+  local id
+  until [[ -n "${id:-}" && "$id" != -* ]]; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
+  printf '%s\n' "$id"
+}
+
 # KRaft storage must be formatted once with a cluster id before the first start.
 kafka_format() {
   [[ -f "$KAFKA_DATA/meta.properties" ]] && return 0
-  [[ -s "$KAFKA_DIR/cluster.id" ]] || kafka_java kafka.tools.StorageTool random-uuid >"$KAFKA_DIR/cluster.id" 2>>"$KAFKA_LOGS/format.log"
+  [[ -s "$KAFKA_DIR/cluster.id" ]] || kafka_cluster_id >"$KAFKA_DIR/cluster.id"
   kafka_java kafka.tools.StorageTool format -t "$(cat "$KAFKA_DIR/cluster.id")" \
     -c "$KAFKA_DIR/server.properties" --ignore-formatted >>"$KAFKA_LOGS/format.log" 2>&1 ||
     fail_with_log kafka "$KAFKA_LOGS/format.log" "storage format failed"
