@@ -1,7 +1,7 @@
 // Topic creation that waits until the topics are usable, and the consumer's wait for topics that
 // another service owns. Kafka's CreateTopics answers once the controller has recorded a topic,
 // before the broker serving clients knows it; a producer or a group consumer arriving in between
-// is refused. It happens in two steps, and each needs its own check:
+// is refused. The broker learns a new topic in two steps, and each needs its own check:
 //   1. the broker's metadata cache learns the topic: until then metadata answers
 //      UNKNOWN_TOPIC_OR_PARTITION, then LEADER_NOT_AVAILABLE (checked: every partition has a leader);
 //   2. the leader's replica manager starts hosting the partition, a moment after its metadata cache
@@ -42,8 +42,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * Creates the topics that do not exist yet, then waits until every partition of every listed topic
- * (new or existing) has a leader that serves it. Returns the names this call created; a topic that another caller
- * created first (TOPIC_ALREADY_EXISTS) counts as existing, which is success. Throws
+ * (new or existing) has a leader that serves it. Returns the names this call created; a topic that
+ * another caller created first (TOPIC_ALREADY_EXISTS) counts as existing, which is success. Throws
  * TopicsNotReadyError when `timeoutMs` passes first, and at once on a final error (e.g. an invalid
  * partition count).
  */
