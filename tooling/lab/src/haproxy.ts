@@ -20,22 +20,52 @@ import {
 
 const NOT_FOUND_BACKEND = 'no-route';
 
-export function renderHaproxyConfig(services: LabService[], options: { runDir: string }): string {
+/** Where the rendered config runs: the local lab (loopback) or docker compose (the lab network). */
+export type Topology = 'local' | 'compose';
+
+/** Where replica `i` of a service listens, as HAProxy and Prometheus reach it. */
+export function replicaAddress(service: LabService, replica: number, topology: Topology): string {
+  if (topology === 'local') return `127.0.0.1:${replicaPort(service, replica)}`;
+  // In compose a replicated service's containers are `<name>-1`, `<name>-2`; a single one is `<name>`.
+  const host = service.replicas === 1 ? service.name : `${service.name}-${replica + 1}`;
+  return `${host}:${service.port}`;
+}
+
+function bindAddress(port: number, topology: Topology): string {
+  return topology === 'local' ? `127.0.0.1:${port}` : `:${port}`;
+}
+
+export function renderHaproxyConfig(
+  services: LabService[],
+  options: { runDir: string; topology?: Topology },
+): string {
+  const topology = options.topology ?? 'local';
   const routed = services.filter((service) => service.routes.length > 0 || service.name === DEFAULT_BACKEND);
   const fallback = routed.some((service) => service.name === DEFAULT_BACKEND)
     ? DEFAULT_BACKEND
     : NOT_FOUND_BACKEND;
   return [
-    globalAndDefaults(options.runDir),
-    statsFrontend(),
-    frontDoor(routed, fallback),
-    ...services.map(serviceFrontend),
-    ...services.map(serviceBackend),
+    globalAndDefaults(options.runDir, topology),
+    statsFrontend(topology),
+    frontDoor(routed, fallback, topology),
+    ...services.map((service) => serviceFrontend(service, topology)),
+    ...services.map((service) => serviceBackend(service, topology)),
     notFoundBackend(),
   ].join('\n');
 }
 
-function globalAndDefaults(runDir: string): string {
+function globalAndDefaults(runDir: string, topology: Topology): string {
+  // In compose a replica's address comes from Docker's DNS, and may not resolve yet when HAProxy
+  // starts: resolve at run time and start with the server down rather than refuse to start.
+  const resolvers =
+    topology === 'compose'
+      ? `
+resolvers docker
+  nameserver dns 127.0.0.11:53
+  hold valid 5s
+`
+      : '';
+  const serverDefaults = topology === 'compose' ? ' resolvers docker init-addr last,libc,none' : '';
   return `global
   maxconn 4096
   # The admin socket lets a user drain a replica by hand: echo "disable server feed/r1" | socat ...
@@ -53,13 +83,13 @@ defaults
   retries 2
   retry-on conn-failure empty-response
   option redispatch
-  default-server inter 1s fall 2 rise 2
-`;
+  default-server inter 1s fall 2 rise 2${serverDefaults}
+${resolvers}`;
 }
 
-function statsFrontend(): string {
+function statsFrontend(topology: Topology): string {
   return `frontend stats
-  bind 127.0.0.1:${HAPROXY_STATS_PORT}
+  bind ${bindAddress(HAPROXY_STATS_PORT, topology)}
   http-request use-service prometheus-exporter if { path /metrics }
   stats enable
   stats uri /
@@ -72,7 +102,7 @@ function forwardedFor(): string {
   option forwardfor`;
 }
 
-function frontDoor(services: LabService[], fallback: string): string {
+function frontDoor(services: LabService[], fallback: string, topology: Topology): string {
   const acls = services.flatMap((service) =>
     service.routes.map((pattern) => `  acl to_${service.name} path_reg ${pattern}`),
   );
@@ -80,25 +110,25 @@ function frontDoor(services: LabService[], fallback: string): string {
     .filter((service) => service.routes.length > 0)
     .map((service) => `  use_backend ${service.name} if to_${service.name}`);
   return `frontend front-door
-  bind 127.0.0.1:${FRONT_DOOR_PORT}
+  bind ${bindAddress(FRONT_DOOR_PORT, topology)}
 ${forwardedFor()}
 ${[...acls, ...uses].join('\n')}
   default_backend ${fallback}
 `;
 }
 
-function serviceFrontend(service: LabService): string {
+function serviceFrontend(service: LabService, topology: Topology): string {
   return `frontend ${service.name}
-  bind 127.0.0.1:${service.port}
+  bind ${bindAddress(service.port, topology)}
 ${forwardedFor()}
   default_backend ${service.name}
 `;
 }
 
-function serviceBackend(service: LabService): string {
+function serviceBackend(service: LabService, topology: Topology): string {
   const servers = Array.from(
     { length: service.replicas },
-    (_, i) => `  server r${i + 1} 127.0.0.1:${replicaPort(service, i)} check`,
+    (_, i) => `  server r${i + 1} ${replicaAddress(service, i, topology)} check`,
   );
   return `backend ${service.name}
   balance leastconn

@@ -2,11 +2,12 @@
 // `promtool check config`), and consistent with the service catalogue.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { allLabServices, replicaPort } from '../src/catalogue.ts';
+import { COMPOSE_CONFIGS } from '../src/compose-configs.ts';
 import { renderHaproxyConfig } from '../src/haproxy.ts';
 import { renderPrometheusConfig } from '../src/prometheus.ts';
 
@@ -79,5 +80,18 @@ describe('lab configuration', () => {
   it('keeps the alert rules valid', () => {
     const check = run('promtool', ['check', 'rules', alerts]);
     assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+  });
+
+  it('keeps the committed compose configurations identical to the catalogue (npm run lab:configs)', () => {
+    for (const [path, render] of Object.entries(COMPOSE_CONFIGS)) {
+      const committed = readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
+      assert.equal(committed, render(), `${path} is stale: run npm run lab:configs`);
+    }
+    const haproxy = run('haproxy', [
+      '-c',
+      '-f',
+      new URL('../../../infra/haproxy/haproxy.cfg', import.meta.url).pathname,
+    ]);
+    assert.equal(haproxy.status, 0, `${haproxy.stdout}${haproxy.stderr}`);
   });
 });
