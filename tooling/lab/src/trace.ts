@@ -50,13 +50,9 @@ if (!wanted) {
 const trace = lines.filter((line) => line.fields.trace_id === wanted);
 console.log(`trace ${wanted}: ${trace.length} log lines`);
 for (const { time, file, fields } of trace) {
-  const { msg, span_id, req, res, responseTime } = fields as Record<string, unknown>;
-  const where = file.replace(/\.log$/, '');
-  const extra = JSON.stringify({
-    span_id,
-    ...(req ? { req } : {}),
-    ...(res ? { res } : {}),
-    ...(responseTime ? { responseTime } : {}),
-  });
-  console.log(`${new Date(time).toISOString()}  ${where.padEnd(20)} ${String(msg ?? '')}  ${extra}`);
+  // The fields a reader follows a request by; everything else stays in the log file.
+  const { msg, span_id, method, route, status_code, duration_ms } = fields;
+  const request = method ? ` ${method} ${route} -> ${status_code} in ${duration_ms} ms` : '';
+  const where = file.replace(/\.log$/, '').padEnd(20);
+  console.log(`${new Date(time).toISOString()}  ${where} span ${span_id}  ${msg}${request}`);
 }
