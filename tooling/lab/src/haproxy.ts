@@ -4,8 +4,8 @@
 //
 // The choices, each for a pattern the lab shows:
 // - leastconn: a replica busy with slow requests (an SSE stream, a cold cache) gets fewer new ones.
-// - active checks of /health/ready every second, down after 2 failures: a draining replica reports
-//   not-ready for SHUTDOWN_DRAIN_MS (3 s in the lab), so it leaves the pool before it stops listening.
+// - active checks of /health/ready every second, down after 3 failures: a draining replica reports
+//   not-ready for SHUTDOWN_DRAIN_MS (6 s in the lab), so it leaves the pool before it stops listening.
 //   That and `retry-on conn-failure` for requests that met a closing socket give rolling restarts
 //   with no failed request.
 // - X-Forwarded-For is deleted, then set by HAProxy: replicas trust one proxy hop, so a client
@@ -83,7 +83,10 @@ defaults
   retries 2
   retry-on conn-failure empty-response
   option redispatch
-  default-server inter 1s fall 2 rise 2${serverDefaults}
+  # A check may take up to 3 s on a busy machine before it counts as failed; 3 failures in a row
+  # mark a replica down, so one slow answer does not empty a backend.
+  timeout check 3s
+  default-server inter 1s fall 3 rise 2${serverDefaults}
 ${resolvers}`;
 }
 

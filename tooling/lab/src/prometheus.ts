@@ -12,8 +12,8 @@ export function renderPrometheusConfig(
   const targets = services.flatMap((service) =>
     Array.from(
       { length: service.replicas },
-      (_, i) => `      - targets: ['${replicaAddress(service, i, topology)}']
-        labels: { service: '${service.name}', replica: 'r${i + 1}' }`,
+      (_, i) => `      - targets: ["${replicaAddress(service, i, topology)}"]
+        labels: { service: "${service.name}", replica: "r${i + 1}" }`,
     ),
   );
   return `# Rendered by tooling/lab from its service catalogue (npm run lab:configs); do not edit by hand.
@@ -28,6 +28,6 @@ scrape_configs:
 ${targets.join('\n')}
   - job_name: haproxy
     static_configs:
-      - targets: ['${haproxy}:${HAPROXY_STATS_PORT}']
+      - targets: ["${haproxy}:${HAPROXY_STATS_PORT}"]
 `;
 }

@@ -69,8 +69,9 @@ function serviceEnv(
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     // HAProxy is the one proxy hop in front, on loopback.
     TRUST_PROXY: 'loopback',
-    // Long enough for HAProxy's checks (every 1 s, down after 2) to take the replica out first.
-    SHUTDOWN_DRAIN_MS: '3000',
+    // Long enough for HAProxy's checks (every 1 s, down after 3, each up to 3 s) to take the
+    // replica out of the pool before it stops listening.
+    SHUTDOWN_DRAIN_MS: '6000',
     ...(service.database ? { DATABASE_URL: proxiedDatabaseUrl(deps, service.database) } : {}),
     ...(service.redis ? { REDIS_URL: proxiedRedisUrl() } : {}),
     ...(service.kafka ? { KAFKA_BROKERS: deps.kafkaBrokers } : {}),

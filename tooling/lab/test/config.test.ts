@@ -71,7 +71,7 @@ describe('lab configuration', () => {
     assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
     const replicas = services.reduce((sum, service) => sum + service.replicas, 0);
     assert.equal(
-      renderPrometheusConfig(services, { ruleFiles: [] }).match(/targets: \['127\.0\.0\.1:\d+'\]\n\s+labels/g)
+      renderPrometheusConfig(services, { ruleFiles: [] }).match(/targets: \["127\.0\.0\.1:\d+"\]\n\s+labels/g)
         ?.length,
       replicas,
     );
