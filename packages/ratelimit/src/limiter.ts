@@ -6,6 +6,8 @@
 //      failure per request, and none at all once the breaker is open;
 //   4. fallback: the insurance limiter if enabled, else each rule's fail mode (open or closed);
 //   5. shadow rules: record what would have been refused, let it through.
+
+import { randomBytes } from 'node:crypto';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
@@ -15,19 +17,30 @@ import {
 import type { Registry } from 'prom-client';
 import { DeadlineTimer, RedisTimeoutError } from './deadline.ts';
 import { InsuranceLimiter, type InsuranceOptions } from './insurance.ts';
+import { counterKey } from './keys.ts';
 import { LocalBlockList } from './local-block.ts';
 import { createLimiterMetrics, type Outcome, type RedisErrorReason } from './metrics.ts';
 import {
   capacityOf,
   type Decision,
-  LIMITS,
   RateLimitError,
   type Rule,
   validateCost,
   validateKey,
   validateRule,
 } from './policy.ts';
-import { ALGORITHM_SCRIPTS, type RedisClient, runHierarchy, runSingle, type ScriptLevel } from './scripts.ts';
+import {
+  ALGORITHM_SCRIPTS,
+  type DecodedLevel,
+  decodeReply,
+  type RedisClient,
+  runHierarchy,
+  runSingle,
+  type ScriptLevel,
+  type ScriptReply,
+} from './scripts.ts';
+import { runPerSlot } from './slot-split.ts';
+import { writeCoalescer } from './write-coalescer.ts';
 
 /** One level of a check: a rule applied to a key (an IP, a user, a tenant, "all"). */
 export type Level = { rule: Rule; key: string };
@@ -76,18 +89,18 @@ export type RateLimiterOptions = {
   shadow?: boolean;
   /** Send the checks of one event-loop turn in one socket write (see writeCoalescer). Default true. */
   coalesceWrites?: boolean;
+  /**
+   * Decide a hierarchy with one script per level and refunds (slot-split.ts) instead of one atomic
+   * script. Default: true on a Cluster client, where keys of different slots cannot share a script;
+   * false on a standalone Redis. Set it to exercise the Cluster protocol on one server.
+   */
+  splitSlots?: boolean;
   registry?: Registry;
 };
 
 export type CheckOptions = {
   /** Units this request takes (weighted requests). Default 1. */
   cost?: number;
-  /**
-   * Hash tag shared by every key of a hierarchical check, so they land in one Redis Cluster slot.
-   * Default: the first level's rule and key. A global level in the tag puts every check of that
-   * hierarchy on one shard: the price of deciding all levels atomically.
-   */
-  tag?: string;
 };
 
 export type RateLimiter = {
@@ -102,15 +115,6 @@ export type RateLimiter = {
   readonly breaker: CircuitBreaker | undefined;
   /** Forget every in-memory block, e.g. after a rule's limit was raised. */
   clearLocalBlocks(): void;
-};
-
-const ALGORITHM_CODE: Record<Rule['algorithm'], string> = {
-  'fixed-window': 'fw',
-  'sliding-window-log': 'swl',
-  'sliding-window-counter': 'swc',
-  'token-bucket': 'tb',
-  'leaky-bucket': 'lb',
-  gcra: 'gcra',
 };
 
 // Half of the last 20 calls failing (once 5 are in) opens the breaker: a limiter is on every
@@ -199,6 +203,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 
   const coalesce = options.coalesceWrites !== false ? writeCoalescer(redis) : () => {};
+  const splitSlots = options.splitSlots ?? (redis as { isCluster?: boolean }).isCluster === true;
+  // Names each split check's grant, so its refund removes exactly what it added (unique per process
+  // by the random part, per check by the counter).
+  const grantPrefix = randomBytes(6).toString('base64url');
+  let grants = 0;
+  const transport = { redis, beforeSend: coalesce, onRefund: (ok: boolean) => metrics.refund(ok) };
+  const timedSplit = (levels: ScriptLevel[], cost: number) => {
+    grants = (grants + 1) % Number.MAX_SAFE_INTEGER;
+    return deadline.run(runPerSlot(transport, levels, cost, `${grantPrefix}${grants.toString(36)}`));
+  };
   const timedSingle = (level: ScriptLevel, cost: number) => {
     coalesce();
     return deadline.run(runSingle(redis, level, cost));
@@ -224,7 +238,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const single = scriptLevels.length === 1;
     const call = single
       ? () => timedSingle(scriptLevels[0] as ScriptLevel, cost)
-      : () => timedHierarchy(scriptLevels, cost);
+      : splitSlots
+        ? () => timedSplit(scriptLevels, cost)
+        : () => timedHierarchy(scriptLevels, cost);
     return (breaker ? breaker.execute(call) : call()).then(
       (reply) => fromReply(reply, levels, scriptLevels, cost),
       (error: unknown) => fallback(levels, scriptLevels, cost, reasonOf(error)),
@@ -232,7 +248,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   function locallyBlocked(rule: Rule, blockedMs: number): LimitResult {
-    metrics.localBlock(rule.name);
+    metrics.localBlock(rule);
     const wait = Math.ceil(blockedMs);
     const decision: LevelDecision = {
       rule,
@@ -245,26 +261,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return finish([decision], 1, 'local-block');
   }
 
-  /** Reply: [deniedLevel (1-based, 0 = none), then allowed, remaining, reset, retry per level asked]. */
   function fromReply(
-    reply: number[],
+    reply: ScriptReply,
     levels: readonly Level[],
     scriptLevels: ScriptLevel[],
     cost: number,
   ): LimitResult {
-    const decisions: LevelDecision[] = [];
-    for (let at = 1, i = 0; at < reply.length; at += 4, i += 1) {
+    const decoded = decodeReply(reply);
+    const decisions: LevelDecision[] = decoded.levels.map((level: DecodedLevel, i) => {
       const rule = (levels[i] as Level).rule;
-      decisions.push({
-        rule,
-        allowed: reply[at] === 1,
-        limit: rule.limit,
-        remaining: reply[at + 1] as number,
-        resetMs: reply[at + 2] as number,
-        retryAfterMs: reply[at + 3] as number,
-      });
-    }
-    const deniedLevel = reply[0] as number;
+      return { rule, limit: rule.limit, ...level };
+    });
+    const deniedLevel = decoded.deniedLevel;
     if (deniedLevel > 0 && blocks) {
       const denied = decisions[deniedLevel - 1] as LevelDecision;
       blocks.block((scriptLevels[deniedLevel - 1] as ScriptLevel).key, denied.retryAfterMs, cost);
@@ -391,7 +399,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       validRule(rule);
       validateKey(key);
       validateCost(cost, rule);
-      const redisKey = `${prefix}{${rule.name}:${key}}:${ALGORITHM_CODE[rule.algorithm]}`;
+      const redisKey = counterKey(prefix, rule, key);
       return Promise.resolve(decide([{ rule, key }], [scriptLevel(rule, redisKey)], cost));
     } catch (error) {
       return Promise.reject(error);
@@ -414,16 +422,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         cost,
         levels.map((level) => level.rule),
       );
-      const first = levels[0] as Level;
-      const tag = checkOptions?.tag ?? `${first.rule.name}:${first.key}`;
-      if (tag.length > LIMITS.maxKeyLength) throw new RateLimitError('INVALID_KEY', 'tag is too long');
       // Cheapest first; a stable sort keeps the caller's order (global -> ... -> endpoint) on ties.
       const ordered = [...levels].sort(
         (a, b) => ALGORITHM_SCRIPTS[a.rule.algorithm].readCost - ALGORITHM_SCRIPTS[b.rule.algorithm].readCost,
       );
       const seen = new Set<string>();
       const scriptLevels = ordered.map((level) => {
-        const redisKey = `${prefix}{${tag}}:${level.rule.name}:${level.key}:${ALGORITHM_CODE[level.rule.algorithm]}`;
+        const redisKey = counterKey(prefix, level.rule, level.key);
         if (seen.has(redisKey)) {
           throw new RateLimitError('INVALID_RULE', `two levels share rule "${level.rule.name}" and one key`);
         }
@@ -445,31 +450,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     clearLocalBlocks() {
       blocks?.clear();
     },
-  };
-}
-
-/**
- * Write coalescing: the first check of an event-loop turn corks the connection's socket and the
- * end of the turn (setImmediate) uncorks it, so every check issued while handling that turn's
- * requests leaves in ONE write syscall instead of one each, and Redis reads them in one go. Each
- * check is still its own EVALSHA with its own reply (1 Redis call per request). Under load this
- * saves most of the per-command syscall cost on both sides (envoy's ratelimit does the same with
- * REDIS_PIPELINE_WINDOW). Cost: a command waits until the end of the current turn, microseconds;
- * other commands sent on the same client in that turn wait too. Standalone clients only.
- */
-function writeCoalescer(redis: RedisClient): () => void {
-  let corked: { uncork(): void } | undefined;
-  const uncork = () => {
-    corked?.uncork();
-    corked = undefined;
-  };
-  return () => {
-    if (corked) return;
-    const stream = (redis as { stream?: { cork?(): void; uncork(): void } }).stream;
-    if (typeof stream?.cork !== 'function') return;
-    stream.cork();
-    corked = stream;
-    setImmediate(uncork);
   };
 }
 
