@@ -2,6 +2,12 @@
 // check asks. No I/O; unit-tested.
 import type { Algorithm, FailMode, Level, Rule } from '@lab/ratelimit';
 
+/**
+ * Rule and tenant names. The first character is a letter or digit, so a name is never "." or
+ * "..", which HTTP clients resolve away as path segments (`/v1/rules/..` is `/v1/`).
+ */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 /** A stored rule as the API shows it. */
 export type RuleRecord = {
   name: string;
@@ -95,5 +101,5 @@ export function encodeCursor(lastName: string): string {
 
 export function decodeCursor(cursor: string): string | undefined {
   const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  return /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : undefined;
+  return NAME_PATTERN.test(name) ? name : undefined;
 }

@@ -4,8 +4,11 @@
 // a per-algorithm union wherever a field's bounds depend on the algorithm.
 import { LIMITS } from '@lab/ratelimit';
 import { z } from '@lab/service-kit';
+import { NAME_PATTERN } from '../domain/policies.ts';
 
-const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, "_", "." or "-"');
+const name = z
+  .string()
+  .regex(NAME_PATTERN, '1-64 letters, digits, "_", "." or "-", starting with a letter or digit');
 const windowMs = z.number().int().min(LIMITS.minWindowMs).max(LIMITS.maxWindowMs);
 const failMode = z.enum(['open', 'closed']);
 const upTo = (max: number) => z.number().int().min(1).max(max);
@@ -113,7 +116,13 @@ export const ruleName = name;
 
 /** A cursor is the base64url of a rule name (1-64 bytes), so at most 86 characters. */
 export const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  // Digits only: a lenient coercion would accept " 5", "5.0" or "1e2", which the document refuses.
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, 'an integer from 1 to 100')
+    .transform(Number)
+    .pipe(z.number().max(100, 'an integer from 1 to 100'))
+    .default(50),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,86}$/, 'an opaque cursor from next_cursor')
