@@ -269,6 +269,13 @@ describe('bad inputs are 400 problem+json', () => {
       { ...good, name: 'long', description: 'd'.repeat(10_240) },
       'VALIDATION_FAILED',
     ],
+    [
+      'create: a NUL in the description (Postgres text cannot hold it)',
+      'POST',
+      '/v1/rules',
+      { ...good, name: 'nul', description: 'a\u0000b' },
+      'VALIDATION_FAILED',
+    ],
     ['replace: malformed JSON', 'PUT', '/v1/rules/kept', '{', 'MALFORMED_JSON'],
     ['replace: limit above 10^9', 'PUT', '/v1/rules/kept', { ...good, limit: 2e9 }, 'VALIDATION_FAILED'],
     ['replace: a name in the body', 'PUT', '/v1/rules/kept', { ...good, name: 'other' }, 'VALIDATION_FAILED'],

@@ -81,7 +81,12 @@ const ruleCommon = {
   windowMs,
   failMode: failMode.optional(),
   shadow: z.boolean().optional(),
-  description: z.string().max(500).optional(),
+  // Postgres text cannot hold U+0000; refused here rather than failing the INSERT (found by the fuzz).
+  description: z
+    .string()
+    .max(500)
+    .refine((text) => !text.includes('\u0000'), 'no NUL characters')
+    .optional(),
 };
 const windowRule = z.object({
   algorithm: z.enum(WINDOW_ALGORITHMS),
