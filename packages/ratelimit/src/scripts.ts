@@ -88,19 +88,44 @@ type ScriptCommands = Record<string, (...args: (string | number)[]) => Promise<S
 export type ScriptReply = (number | string)[];
 
 export type DecodedLevel = { allowed: boolean; remaining: number; resetMs: number; retryAfterMs: number };
-export type DecodedReply = { deniedLevel: number; levels: DecodedLevel[]; decidedAt: number | undefined };
+export type DecodedReply<L> = { deniedLevel: number; levels: L[]; decidedAt: number | undefined };
 
-/** The one place that knows the reply layout above. */
-export function decodeReply(reply: ScriptReply): DecodedReply {
-  const levels: DecodedLevel[] = [];
+/** Builds one level's entry from its four numbers (positional: no object in between). */
+export type LevelBuilder<L> = (
+  i: number,
+  allowed: boolean,
+  remaining: number,
+  resetMs: number,
+  retryAfterMs: number,
+) => L;
+
+const plainLevel: LevelBuilder<DecodedLevel> = (_i, allowed, remaining, resetMs, retryAfterMs) => ({
+  allowed,
+  remaining,
+  resetMs,
+  retryAfterMs,
+});
+
+/**
+ * The one place that knows the reply layout above. `level` builds each level's entry, so the hot
+ * path allocates one object per level (the caller's own type) rather than two.
+ */
+export function decodeReply<L = DecodedLevel>(
+  reply: ScriptReply,
+  level: LevelBuilder<L> = plainLevel as LevelBuilder<L>,
+): DecodedReply<L> {
+  const levels: L[] = [];
   let at = 1;
   for (; at + 4 <= reply.length; at += 4) {
-    levels.push({
-      allowed: reply[at] === 1,
-      remaining: reply[at + 1] as number,
-      resetMs: reply[at + 2] as number,
-      retryAfterMs: reply[at + 3] as number,
-    });
+    levels.push(
+      level(
+        levels.length,
+        reply[at] === 1,
+        reply[at + 1] as number,
+        reply[at + 2] as number,
+        reply[at + 3] as number,
+      ),
+    );
   }
   const decidedAt = at < reply.length ? Number(reply[at]) : undefined;
   return { deniedLevel: reply[0] as number, levels, decidedAt };
