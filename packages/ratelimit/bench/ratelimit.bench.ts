@@ -29,7 +29,7 @@ import {
 // Many short rounds rather than a few long ones: on a shared machine a neighbour's burst then
 // lands in one round of one variant, and the per-round ratio (adjacent runs) shrugs it off.
 const DURATION_S = 1.5;
-const ROUNDS = 7;
+const ROUNDS = 9;
 // 20 connections: partly latency-bound, where waiting for the end of the turn can cost more than
 // one write per command saves. 64: CPU-bound, a gateway under load. Both are reported.
 const CONNECTION_LEVELS = [20, 64] as const;
