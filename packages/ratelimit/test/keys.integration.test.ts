@@ -4,9 +4,9 @@
 // Cluster slot with refunds (`splitSlots`, what a Cluster client does), on the local Redis.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestRedis, type TestRedis } from '@lab/testkit';
+import { createTestRedis, type TestRedis, waitUntil } from '@lab/testkit';
 import type { Level, RateLimiter, Rule } from '../src/index.ts';
-import { limiterOn, ready } from './support.ts';
+import { limiterOn, metricValue, ready } from './support.ts';
 
 const MINUTE = 60_000;
 
@@ -106,3 +106,29 @@ for (const splitSlots of [false, true]) {
     });
   });
 }
+
+test('one script per slot: a level whose call fails refunds the others, and the fail mode decides', async () => {
+  const client = await ready(redis.connect());
+  const limiter = limiterOn(client, redis.prefix, { localBlock: false, splitSlots: true, breaker: false });
+  const good: Rule = { name: 'refund-good', algorithm: 'token-bucket', limit: 5, windowMs: MINUTE };
+  const broken: Rule = { name: 'refund-broken', algorithm: 'fixed-window', limit: 5, windowMs: MINUTE };
+  // A string where the fixed window keeps a hash: Redis answers that level with WRONGTYPE.
+  await client.set(`${redis.prefix}{refund-broken:k}:fw`, 'not a hash');
+  const result = await limiter.checkLevels([
+    { rule: good, key: 'k' },
+    { rule: broken, key: 'k' },
+  ]);
+  assert.equal(result.source, 'fail-open');
+  await waitUntil(
+    async () => (await metricValue(limiter.registry, 'ratelimit_refunds_total', { outcome: 'ok' })) === 1,
+    {
+      timeoutMs: 5_000,
+      message: 'the grant of the level that admitted is refunded',
+    },
+  );
+  assert.equal(
+    (await limiter.check(good, 'k')).remaining,
+    4,
+    'the failed check left the good level untouched',
+  );
+});
