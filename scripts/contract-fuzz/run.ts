@@ -15,7 +15,7 @@ import { type FuzzTarget, TARGETS } from './services.ts';
 const root = new URL('../../', import.meta.url).pathname;
 /** Seconds of fuzzing per service; the whole run stays within CI's budget for this step. */
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: a CI script, not a turbo task; nothing is cached
-const SECONDS = Number(process.env.CONTRACT_FUZZ_SECONDS ?? 60);
+const SECONDS = Number(process.env.CONTRACT_FUZZ_SECONDS ?? 50);
 const logDir = join(root, '.lab', 'contract-fuzz');
 
 function freeLoopbackPort(): Promise<number> {
