@@ -8,12 +8,14 @@ export {
   authOf,
   bearerToken,
   requireAuth,
+  SCOPE_CLAIM,
   type SignTokenOptions,
   signDevToken,
   TIERS,
   type Tier,
   verifyToken,
 } from './auth/jwt.ts';
+export { forbidden, hasScope, requireScope, scopesOf } from './auth/scopes.ts';
 export {
   type Admin,
   createIdempotentProducer,
