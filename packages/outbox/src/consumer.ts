@@ -20,10 +20,12 @@ import { type ConsumedEvent, type Item, toItem } from './consumed-event.ts';
 import { deadLetterHeaders, ensureDlqTopic } from './dlq.ts';
 import { OutboxError } from './errors.ts';
 import { type ConsumerOutcome, consumerMessages } from './metrics.ts';
+import { startProcessedPruner } from './processed-pruner.ts';
 import { type ChunkResult, createTransactionRunner, HandlerError } from './processing-transaction.ts';
 import { createProducerSession, sendWithSession } from './producer-session.ts';
 import {
   requireBackoff,
+  requireDuration,
   requireNonEmptyString,
   requirePositiveInteger,
   requirePresent,
@@ -53,6 +55,14 @@ export type ConsumeOptions = {
   messagesPerTransaction?: number;
   /** Create `<topic>.dlq` when missing. Default true. */
   createDlqTopic?: boolean;
+  /**
+   * How long this group's processed-event records are kept (ms). Must exceed every redelivery
+   * window (the topic's retention, an offset reset): Kafka's default retention is 7 days, so the
+   * default is 8.
+   */
+  processedRetentionMs?: number;
+  /** How often the consumer deletes its records past that retention (ms). Default 1 h. */
+  pruneIntervalMs?: number;
   /**
    * Extra KafkaJS consumer settings. maxWaitTimeInMs defaults to 1000 here (KafkaJS: 5000): the
    * broker still answers a fetch as soon as data arrives, but stop() waits for the fetch in
@@ -84,6 +94,8 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     partitionsConsumedConcurrently = 1,
     messagesPerTransaction = 100,
     createDlqTopic = true,
+    processedRetentionMs = 8 * 24 * 60 * 60 * 1_000,
+    pruneIntervalMs = 60 * 60 * 1_000,
     consumerConfig = {},
     registry = client.register,
     onError = () => {},
@@ -103,6 +115,14 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     requirePositiveInteger(option, value);
   }
   requireBackoff('retryBackoff', retryBackoff);
+  requireDuration('pruneIntervalMs', pruneIntervalMs);
+  requireDuration('processedRetentionMs', processedRetentionMs);
+  if (processedRetentionMs === 0) {
+    throw new OutboxError(
+      'OUTBOX_INVALID_OPTIONS',
+      'processedRetentionMs must be > 0: 0 would forget every event',
+    );
+  }
   const messages = consumerMessages(registry);
   const count = (outcome: ConsumerOutcome) => messages.inc({ group: groupId, outcome });
   const dlqTopic = createDlqTopic ? await ensureDlqTopic(kafka, topic) : `${topic}.dlq`;
@@ -198,11 +218,20 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     },
   });
 
+  const pruner = startProcessedPruner({
+    pool,
+    groupId,
+    retentionMs: processedRetentionMs,
+    intervalMs: pruneIntervalMs,
+    onError,
+  });
+
   return {
     consumer,
     joined,
     async stop() {
       stopping.abort();
+      await pruner.stop();
       await consumer.disconnect();
       await dlq.reset();
     },

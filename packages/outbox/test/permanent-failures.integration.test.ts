@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { after, before, beforeEach, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { promisify } from 'node:util';
 import { metricValue } from '@lab/metrics';
 import { waitUntil } from '@lab/testkit';
@@ -49,6 +49,11 @@ after(async () => {
   if (toDelete.length > 0) await admin.deleteTopics({ topics: toDelete });
   await admin.disconnect();
   await fx.cleanup();
+});
+
+// A failed test must not leave its relay publishing into the next one.
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((relay) => relay.stop()));
 });
 
 beforeEach(async () => {

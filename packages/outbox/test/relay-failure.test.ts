@@ -2,12 +2,15 @@
 // final word on a row, when a missing topic counts as missing, and how a batch is cut to size.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { createMissingTopicClock } from '../src/missing-topics.ts';
 import { type OutboxMessageRow, recordBytes, splitForSend, toKafkaMessage } from '../src/outbox-message.ts';
 import { brokerRefusal } from '../src/send-errors.ts';
 
-function protocolError(type: string, code: number): KafkaJSProtocolError {
+// KafkaJS is CommonJS: its error classes are properties of the default export.
+const { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
+
+function protocolError(type: string, code: number): InstanceType<typeof KafkaJSProtocolError> {
   return new KafkaJSProtocolError({ type, code, retriable: false, message: type } as never);
 }
 
