@@ -200,7 +200,7 @@ test('park: a row for a missing topic is parked, 9 aggregates flow in order, the
   await stopRelay(relay);
 });
 
-test('halt: nothing after the refused row is sent, the row is named and the metric shows it', async () => {
+test('halt: nothing after the refused row is sent, the row is named, the metric shows it; resume() after the fix', async () => {
   const topic = await fx.testKafka.createTopic('account.changed', 3);
   const missing = absentTopic('account.audit');
   await writeEvents(thousandEvents(topic, missing));
@@ -224,8 +224,8 @@ test('halt: nothing after the refused row is sent, the row is named and the metr
   assert.ok(halted instanceof OutboxError, 'the halt was reported');
   assert.equal(halted.rows?.[0]?.id, poisonId, 'the report names the row');
   assert.match(halted.message, new RegExp(`row ${poisonId}`));
-  await stopRelay(relay);
 
+  // Halted means idle: no batch is open, so what Kafka holds now is final until the fix.
   const { rows } = await fx.db.pool.query<{ published: number; max_id: string | null }>(
     'SELECT count(*)::int AS published, max(id)::text AS max_id FROM outbox WHERE published_at IS NOT NULL',
   );
@@ -233,6 +233,22 @@ test('halt: nothing after the refused row is sent, the row is named and the metr
   assert.ok(BigInt(rows[0]?.max_id ?? '0') < BigInt(poisonId), 'nothing at or after the poison was marked');
   assert.equal(await fx.messageCount(topic), rows[0]?.published, 'and nothing else reached Kafka');
   assert.deepEqual(await deadLetters(), [], 'halt parks nothing');
+
+  // The fix, then resume(): the relay starts again at the row it stopped at.
+  await createNamedTopic(missing);
+  relay.resume();
+  await waitUntil(
+    async () => (await fx.messageCount(topic)) >= 999 && (await fx.messageCount(missing)) === 1,
+    {
+      timeoutMs: 30_000,
+      message: 'everything delivered after resume()',
+    },
+  );
+  assert.equal(await metricValue(fx.registry, 'outbox_relay_halted', { outbox: 'halt' }), 0);
+  assert.equal(relay.halted(), undefined);
+  const delivered = sequences(await fx.readTopic(topic, 999));
+  assert.deepEqual(delivered.get('agg-3'), [...range(0, 50), ...range(51, PER_AGGREGATE)]);
+  await stopRelay(relay);
 });
 
 test('a topic that appears a few seconds late is waited for, not parked', async () => {
