@@ -5,43 +5,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import {
-  createTestDatabase,
-  createTestRedis,
-  type TestDatabase,
-  type TestRedis,
-  waitUntil,
-} from '@lab/testkit';
+import { waitUntil } from '@lab/testkit';
 import { REPLAYED_HEADER } from '../src/index.ts';
-import { type ExampleProcess, spawnExample } from './fixtures/child.ts';
-import { baseEnv, tokenFor } from './fixtures/harness.ts';
+import { type ChildHarness, childHarness, type ExampleProcess } from './fixtures/child.ts';
+import { tokenFor } from './fixtures/harness.ts';
 
-let db: TestDatabase;
-let redis: TestRedis;
-const children: ExampleProcess[] = [];
+let harness: ChildHarness;
 
 before(async () => {
-  db = await createTestDatabase('sk_idem_crash');
-  redis = await createTestRedis('sk_idem_crash');
+  harness = await childHarness('sk_idem_crash');
 });
+after(() => harness?.close());
 
-after(async () => {
-  for (const child of children) child.kill();
-  await redis?.cleanup();
-  await db?.drop();
-});
-
-async function start(env: Record<string, string> = {}): Promise<ExampleProcess> {
-  const example = await spawnExample({
-    ...baseEnv(db, redis),
-    LOG_LEVEL: 'info',
-    // A short lease: without the fix, a retry takes the abandoned claim over within a second.
-    EXAMPLE_IDEMPOTENCY_LEASE_MS: '500',
-    ...env,
-  });
-  children.push(example);
-  return example;
-}
+// A short lease: without atomic phases, a retry takes the abandoned claim over within a second.
+const start = (env: Record<string, string> = {}): Promise<ExampleProcess> =>
+  harness.start({ EXAMPLE_IDEMPOTENCY_LEASE_MS: '500', ...env });
 
 function post(url: string, key: string, token: string) {
   return fetch(`${url}/v1/atomic-items`, {
@@ -73,7 +51,7 @@ test('a crash between the commit and the response does not run the handler again
   const text = await response.text();
   assert.equal(response.status, 201, text);
   assert.equal(response.headers.get(REPLAYED_HEADER), 'true', 'the stored response, not a second run');
-  const { rows } = await db.pool.query("SELECT id FROM items WHERE name = 'crash-once'");
+  const { rows } = await harness.db.pool.query("SELECT id FROM items WHERE name = 'crash-once'");
   assert.equal(rows.length, 1, 'the effect happened once');
   assert.equal(JSON.parse(text).id, String(rows[0].id), 'the replay describes the row that exists');
 });
