@@ -364,3 +364,35 @@ test('an event over the broker limit is refused at enqueue, and the transaction 
     ['ok'],
   );
 });
+
+test('the dead-letters command lists parked rows and rejects bad usage', async () => {
+  await fx.db.pool.query(
+    `INSERT INTO outbox_dead_letters (outbox_id, event_id, aggregate_type, aggregate_id, event_type, topic,
+                                      payload, headers, created_at, error_code, error_message)
+     VALUES (42, gen_random_uuid(), 'account', 'agg-x', 'e', 'account.gone', '{}', '{}', now(),
+             'OUTBOX_TOPIC_MISSING', 'topic absent')`,
+  );
+  const env = { ...process.env, DATABASE_URL: fx.db.url };
+  const { stdout } = await run(process.execPath, [deadLettersCli, 'list'], { env });
+  const listed = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0].id, '42');
+  assert.equal(listed[0].errorCode, 'OUTBOX_TOPIC_MISSING');
+  for (const args of [[], ['bogus'], ['list', '--limit', '0'], ['list', 'extra'], ['requeue', '--id', 'x']]) {
+    await assert.rejects(
+      run(process.execPath, [deadLettersCli, ...args], { env }),
+      { code: 2 },
+      args.join(' '),
+    );
+  }
+  await assert.rejects(
+    run(process.execPath, [deadLettersCli, 'list'], { env: { ...env, DATABASE_URL: '' } }),
+    {
+      code: 2,
+    },
+  );
+  assert.equal((await deadLetters()).length, 1, 'bad usage changed nothing');
+});
