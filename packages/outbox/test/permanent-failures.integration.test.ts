@@ -88,8 +88,21 @@ function absentTopic(base: string): string {
   return topic;
 }
 
+// Waits until the broker's metadata shows a leader for the partition: a broker can briefly deny
+// a topic it has just created, even after createTopics reported its leaders.
 async function createNamedTopic(topic: string, configEntries: { name: string; value: string }[] = []) {
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries }] });
+  await waitUntil(
+    async () => {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        return topics[0]?.partitions.every((partition) => partition.leader >= 0) === true;
+      } catch {
+        return false; // UNKNOWN_TOPIC_OR_PARTITION while the metadata catches up
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 100, message: `topic ${topic} to be usable` },
+  );
 }
 
 /** 1,000 events over 10 aggregates, in order; the poison goes to `poisonTopic`. */
