@@ -24,6 +24,8 @@ export {
   kafkaCheck,
   type Producer,
   type TopicSpec,
+  type TopicWaitOptions,
+  waitForTopics,
 } from './clients/kafka.ts';
 export {
   loadMigrations,
