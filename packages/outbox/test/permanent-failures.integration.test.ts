@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { promisify } from 'node:util';
+import { ensureTopics } from '@lab/kafka-topics';
 import { metricValue } from '@lab/metrics';
 import { waitUntil } from '@lab/testkit';
 import type { Admin } from 'kafkajs';
@@ -88,21 +89,8 @@ function absentTopic(base: string): string {
   return topic;
 }
 
-// Waits until the broker's metadata shows a leader for the partition: a broker can briefly deny
-// a topic it has just created, even after createTopics reported its leaders.
 async function createNamedTopic(topic: string, configEntries: { name: string; value: string }[] = []) {
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries }] });
-  await waitUntil(
-    async () => {
-      try {
-        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-        return topics[0]?.partitions.every((partition) => partition.leader >= 0) === true;
-      } catch {
-        return false; // UNKNOWN_TOPIC_OR_PARTITION while the metadata catches up
-      }
-    },
-    { timeoutMs: 30_000, intervalMs: 100, message: `topic ${topic} to be usable` },
-  );
+  await ensureTopics(admin, [{ topic, partitions: 1, configEntries }]);
 }
 
 /** 1,000 events over 10 aggregates, in order; the poison goes to `poisonTopic`. */
