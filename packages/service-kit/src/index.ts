@@ -73,6 +73,11 @@ export {
   IDEMPOTENCY_TABLE,
   purgeExpiredIdempotencyKeys,
 } from './idempotency/schema.ts';
+export {
+  type IdempotentWriteOptions,
+  idempotentWrite,
+  type TransactionalHandler,
+} from './idempotency/transaction.ts';
 export { createLogger, type Logger, type LoggerOptions, traceFields } from './logger.ts';
 export { counter, createRegistry, gauge, histogram, Registry } from './metrics.ts';
 export {
