@@ -2,7 +2,10 @@
 //
 // getOrLoad(key) walks: L1 fresh? -> return (maybe start an XFetch refresh in the background)
 //   -> join or start the key's single flight: L2 fresh? -> fill L1, return
-//   -> Redis lock (SET NX PX token) -> loader -> write L2 + release lock in one script -> fill L1.
+//   -> Redis lock (SET NX PX token, reading the key's fences) -> loader
+//   -> fenced write to L2 + release lock in one script -> fill L1.
+// Every invalidation (delete, set, tag) moves a fence in Redis, so a load that read the source
+// before it can never write its stale value back, on any instance (see scripts.ts).
 // Another instance holding the lock makes us poll (bounded) until it has filled L2.
 // A stale copy within grace is served when the load fails or passes the soft timeout.
 // Every Redis call goes through a circuit breaker and a failure only ever costs the layer:
@@ -35,7 +38,9 @@ export function createCache(options: CacheOptions): Cache {
       createCircuitBreaker({ name: `cache-${o.name}-l2`, ...DEFAULTS.breaker, registry: options.registry }))
     : undefined;
   const l2 =
-    options.redis && breaker ? createL2Store(options.redis, breaker, keyspace, o.serializer) : undefined;
+    options.redis && breaker
+      ? createL2Store(options.redis, breaker, keyspace, o.serializer, o.fenceMs)
+      : undefined;
   const namespaces = createNamespaces(l2, (op) => metrics.l2Error(op));
   const flights = new Map<string, Flight>();
   const origin = randomUUID();
@@ -133,7 +138,7 @@ export function createCache(options: CacheOptions): Cache {
       // Whatever a load in flight read from the database is older than this value.
       const flight = flights.get(valueKey);
       if (flight) flight.invalidated = true;
-      await engine.store(valueKey, entry, '', announce({ kind: 'keys', keys: [valueKey] }));
+      await engine.storeNewer(valueKey, entry, announce({ kind: 'keys', keys: [valueKey] }));
     },
     async delete(key: string, options?: KeyOptions): Promise<void> {
       checkOpen();

@@ -8,8 +8,10 @@
 // that arrives after the write. The fence in Redis must refuse A's write on its own.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { metricValue } from '@lab/metrics';
 import { createTestRedis, type TestRedis, waitUntil } from '@lab/testkit';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import type { Cache, WriteOptions } from '../src/index.ts';
 import { cacheOn, latch } from './helpers.ts';
 
@@ -30,13 +32,15 @@ describe('an invalidation beats a load in flight', () => {
   /** Two instances on their own connections; A's subscriber can be paused. */
   async function pair(name: string, options: Parameters<typeof cacheOn>[2] = {}) {
     const subscriberA = redis.connect();
-    const a = cacheOn(redis, `${name}-a`, { ...options, subscriber: subscriberA });
+    const registryA = new Registry();
+    const a = cacheOn(redis, `${name}-a`, { ...options, subscriber: subscriberA, registry: registryA });
     const b = cacheOn(redis, `${name}-b`, options);
     opened.push(a, b);
     await Promise.all([a.ready(), b.ready()]);
     return {
       a,
       b,
+      discardedByFence: () => metricValue(registryA, 'cache_discarded_loads_total', { reason: 'fence' }),
       pauseA: () => subscriberA.stream.pause(),
       resumeA: () => subscriberA.stream.resume(),
     };
@@ -79,7 +83,7 @@ describe('an invalidation beats a load in flight', () => {
   const stored = (key: string) => admin.get(`${redis.prefix}k:${key}`);
 
   it('delete on another instance: A holds the lock, its stale write is refused everywhere', async () => {
-    const { a, b, pauseA, resumeA } = await pair('del-locked');
+    const { a, b, pauseA, resumeA, discardedByFence } = await pair('del-locked');
     pauseA();
     assert.equal(
       await race(a, 'post-locked', () => b.delete('post-locked')),
@@ -88,6 +92,7 @@ describe('an invalidation beats a load in flight', () => {
     );
     assert.equal(await stored('post-locked'), null, 'Redis did not keep the value read before the delete');
     assert.equal(await a.get('post-locked'), undefined, "A's L1 did not keep it either");
+    assert.equal(await discardedByFence(), 1, 'the fence in Redis refused the write');
     resumeA();
     assert.equal(await b.getOrLoad('post-locked', async () => 'v2'), 'v2');
     assert.equal(await a.getOrLoad('post-locked', async () => 'v3'), 'v2', 'A reads the new value from L2');
