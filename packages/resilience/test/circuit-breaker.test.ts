@@ -316,6 +316,57 @@ describe('circuit breaker: half-open', () => {
   });
 });
 
+describe('circuit breaker: half-open cannot last forever', () => {
+  it('opens again after maxHalfOpenWaitMs when a trial never settles, and frees its slot', async () => {
+    const s = setup({ halfOpenPermits: 1, maxHalfOpenWaitMs: 5_000 });
+    await tripOpen(s);
+    s.clock.advance(1_000);
+    const hanging = deferred<string>();
+    const stuck = s.breaker.execute(() => hanging.promise); // the only trial; no call timeout
+    s.clock.advance(4_999);
+    assert.equal(s.breaker.state, 'half-open');
+    await assert.rejects(s.breaker.execute(ok), CircuitOpenError);
+    s.clock.advance(1);
+    await assert.rejects(s.breaker.execute(ok), (e) => e instanceof CircuitOpenError && e.state === 'open');
+    assert.deepEqual(s.transitions, ['closed->open', 'open->half-open', 'half-open->open']);
+    assert.equal(
+      s.breaker.snapshot().openDurationMs,
+      2_000,
+      'a half-open that timed out counts as a failed probe',
+    );
+    s.clock.advance(2_000);
+    // The abandoned trial no longer holds the only permit.
+    await succeed(s.breaker, 1);
+    assert.equal(s.breaker.state, 'closed');
+    hanging.resolve('very late');
+    assert.equal(await stuck, 'very late');
+    assert.equal(s.breaker.state, 'closed');
+    assert.equal(s.breaker.snapshot().halfOpen.inFlight, 0, 'the late trial is not subtracted twice');
+    await tripOpen(s);
+    s.clock.advance(1_000);
+    await succeed(s.breaker, 1);
+    assert.equal(s.breaker.state, 'closed', 'the next episode admits its trial as usual');
+  });
+
+  it('the state getter notices the half-open deadline without a call', async () => {
+    const s = setup({ halfOpenPermits: 1, maxHalfOpenWaitMs: 500 });
+    await tripOpen(s);
+    s.clock.advance(1_000);
+    void s.breaker.execute(() => new Promise<string>(() => {}));
+    s.clock.advance(500);
+    assert.equal(s.breaker.state, 'open');
+  });
+
+  it('waits for the trials when maxHalfOpenWaitMs is Infinity', async () => {
+    const s = setup({ halfOpenPermits: 1, maxHalfOpenWaitMs: Number.POSITIVE_INFINITY });
+    await tripOpen(s);
+    s.clock.advance(1_000);
+    void s.breaker.execute(() => new Promise<string>(() => {}));
+    s.clock.advance(10 * 365 * 24 * 3_600_000);
+    assert.equal(s.breaker.state, 'half-open');
+  });
+});
+
 describe('circuit breaker: forced states and reset', () => {
   it('forced-open rejects everything until reset, whatever the clock says', async () => {
     const s = setup();
@@ -433,6 +484,8 @@ describe('circuit breaker: metrics and snapshot', () => {
     assert.throws(make({ callTimeoutMs: 0 }), RangeError);
     assert.throws(make({ name: '' }), /name is required/);
     assert.throws(make({ isFailure: 'yes' as never }), /isFailure must be a function/);
+    assert.throws(make({ maxHalfOpenWaitMs: 0 }), /maxHalfOpenWaitMs must be > 0/);
+    assert.throws(make({ maxHalfOpenWaitMs: Number.NaN }), /maxHalfOpenWaitMs must be > 0/);
     assert.throws(make({ window: { type: 'sliding' } as never }), /window type must be 'count' or 'time'/);
     assert.throws(make({ window: { type: 'time', seconds: 0 } }), RangeError);
   });
