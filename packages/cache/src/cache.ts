@@ -24,9 +24,15 @@ import { createL2Store } from './l2-store.ts';
 import { createCacheMetrics } from './metrics.ts';
 import { createNamespaces } from './namespaces.ts';
 import { type CacheOptions, DEFAULTS, resolveOptions } from './options.ts';
-import type { Cache, KeyOptions, Loader, WriteOptions } from './types.ts';
+import type { BatchLoader, Cache, KeyOptions, Loader, WriteOptions } from './types.ts';
 
-export type { Cache, KeyOptions, LoadContext, Loader, WriteOptions } from './types.ts';
+export type { BatchLoader, Cache, KeyOptions, LoadContext, Loader, WriteOptions } from './types.ts';
+
+/**
+ * The most keys one getOrLoadMany call takes: each key costs a flight, a lock and a fence read
+ * in one script, so a caller that builds the list from request input must not make it unbounded.
+ */
+export const MAX_BATCH_KEYS = 1_000;
 
 export function createCache(options: CacheOptions): Cache {
   const o = resolveOptions(options);
@@ -120,6 +126,21 @@ export function createCache(options: CacheOptions): Cache {
         loader,
         options,
       ) as Promise<T | undefined>;
+    },
+    async getOrLoadMany<T>(
+      keys: readonly string[],
+      loadMany: BatchLoader<T>,
+      options?: WriteOptions,
+    ): Promise<(T | undefined)[]> {
+      checkOpen();
+      if (typeof loadMany !== 'function') throw new CacheOptionsError('loadMany must be a function');
+      if (!Array.isArray(keys) || keys.length > MAX_BATCH_KEYS) {
+        throw new CacheOptionsError(`getOrLoadMany takes an array of at most ${MAX_BATCH_KEYS} keys`);
+      }
+      checkWrite(options);
+      if (keys.length === 0) return [];
+      const valueKeys = await Promise.all(keys.map((key) => keyOf(key, options?.namespace)));
+      return engine.getOrLoadMany(valueKeys, keys, loadMany, options);
     },
     async get<T>(key: string, options?: KeyOptions): Promise<T | undefined> {
       checkOpen();

@@ -7,6 +7,7 @@ import { armHardTimeout, type Flight, offerStale, startFlight } from './flight.t
 import type { L1Store } from './l1-store.ts';
 import { createAttempt, FAILED } from './l2-attempt.ts';
 import type { Fence, L2Store } from './l2-store.ts';
+import { createBatchPath } from './load-many.ts';
 import { lockForLoad } from './lock-wait.ts';
 import type { CacheMetrics } from './metrics.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -315,5 +316,18 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     return values;
   }
 
-  return { getOrLoad, get, getMany, storeNewer, attempt, entryFor };
+  const { getOrLoadMany } = createBatchPath({
+    o,
+    metrics,
+    l1,
+    l2,
+    flights,
+    timeouts,
+    attempt,
+    forget,
+    entryFor,
+    storeLoaded,
+  });
+
+  return { getOrLoad, getOrLoadMany, get, getMany, storeNewer, attempt, entryFor };
 }

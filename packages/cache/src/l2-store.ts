@@ -33,8 +33,14 @@ export type L2Store = {
     now: number,
     knownCreatedAt: number,
   ): Promise<LockResult>;
-  /** The fences of many keys (no tags), for a batched load that takes no lock. */
-  readFences(valueKeys: string[]): Promise<Fence[]>;
+  /** lockOrGet for a batch: one result per key, in order (the lock is taken with one token). */
+  lockManyOrGet(
+    valueKeys: string[],
+    tags: readonly string[] | undefined,
+    token: string,
+    lockTtlMs: number,
+    now: number,
+  ): Promise<LockResult[]>;
   /**
    * Writes a loaded entry (ttl = how long Redis keeps it, grace included) unless a fence moved since
    * `fence` was read; releases `token`'s lock either way. False = refused: an invalidation won.
@@ -91,13 +97,26 @@ export function createL2Store(
         const [acquired, readAt, ...tokens] = reply as [number, number, ...string[]];
         return { kind: acquired === 1 ? 'acquired' : 'busy', fence: { readAt, tokens } };
       }),
-    readFences: (valueKeys) =>
+    lockManyOrGet: (valueKeys, tags, token, lockTtlMs, now) =>
       guarded(async () => {
-        const [readAt, ...tokens] = (await scripts.readFences(redis, valueKeys.map(keyspace.fence), [])) as [
-          number,
-          ...string[],
-        ];
-        return tokens.map((token) => ({ readAt, tokens: [token] }));
+        const tagFences = tags ? tags.map(keyspace.tagFence) : [];
+        const perKey = valueKeys.flatMap((key) => [key, keyspace.lock(key), keyspace.fence(key)]);
+        const reply = (await scripts.lockManyOrGet(
+          redis,
+          [...tagFences, ...perKey],
+          [token, lockTtlMs, now, tagFences.length],
+        )) as (string | number)[];
+        const readAt = reply[0] as number;
+        const tagTokens = reply.slice(1, 1 + tagFences.length) as string[];
+        return valueKeys.map((_, i): LockResult => {
+          const status = reply[1 + tagFences.length + 2 * i];
+          const fence = { readAt, tokens: [reply[2 + tagFences.length + 2 * i] as string, ...tagTokens] };
+          if (typeof status === 'string') {
+            const entry = decode(status);
+            return entry ? { kind: 'filled', entry } : { kind: 'busy', fence };
+          }
+          return { kind: status === 1 ? 'acquired' : 'busy', fence };
+        });
       }),
     writeLoaded: (valueKey, entry, ttlMs, token, fence) => {
       // Encoded outside the breaker: a value the serializer rejects (a BigInt, a cycle) is the

@@ -54,13 +54,28 @@ return reply
 `);
 
 /**
- * Reads fences only (the batched path takes no per-key lock): { Redis time ms, token or '' ... }.
- * KEYS: fences.
+ * lockOrGet for a batch, in one round trip: for each key, its fresh entry if there is one, else an
+ * attempt at its lock; and every fence, read at one Redis time. The tags' fences are shared by
+ * all keys of the batch, so they are read once.
+ * KEYS: m tag fences, then per key: value, lock, fence. ARGV: token, lock ttl ms, now ms, m.
+ * Reply: { Redis time ms, m tag tokens, then per key: (entry text | 1 acquired | 0 busy), key token }.
  */
-export const readFences = script(`
+export const lockManyOrGet = script(`
+local m = tonumber(ARGV[4])
 ${REDIS_NOW_MS}
 local reply = { now_ms }
-for i = 1, #KEYS do reply[#reply + 1] = redis.call('GET', KEYS[i]) or '' end
+for i = 1, m do reply[#reply + 1] = redis.call('GET', KEYS[i]) or '' end
+for i = m + 1, #KEYS, 3 do
+  local status = 0
+  local v = redis.call('GET', KEYS[i])
+  if v then
+    local expires = string.match(v, '^1|%d+|(%d+)|')
+    if expires and tonumber(expires) > tonumber(ARGV[3]) then status = v end
+  end
+  if status == 0 and redis.call('SET', KEYS[i + 1], ARGV[1], 'NX', 'PX', ARGV[2]) then status = 1 end
+  reply[#reply + 1] = status
+  reply[#reply + 1] = redis.call('GET', KEYS[i + 2]) or ''
+end
 return reply
 `);
 
