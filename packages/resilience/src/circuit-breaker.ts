@@ -174,8 +174,11 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   /** Trials of the current half-open episode still running (part of trialsInFlight). */
   private episodeTrialsInFlight = 0;
   private halfOpenUntil = 0;
-  /** Epoch → trials still running from a half-open episode that timed out; they hold no permit. */
-  private readonly abandonedTrials = new Map<number, number>();
+  /**
+   * Epoch → trials still running from a half-open episode that timed out; they hold no permit.
+   * Created on the first such episode: most breakers never have one, and a Map costs ~200 bytes.
+   */
+  private abandonedTrials: Map<number, number> | undefined;
   private readonly totals: Record<CallOutcome, number> = {
     success: 0,
     failure: 0,
@@ -323,6 +326,7 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   /** Half-open ran out of time: open again, and the trials still running give their permits up. */
   private abandonHalfOpen(now: number): void {
     if (this.episodeTrialsInFlight > 0) {
+      this.abandonedTrials ??= new Map();
       this.abandonedTrials.set(this.epoch, this.episodeTrialsInFlight);
       this.trialsInFlight -= this.episodeTrialsInFlight;
     }
@@ -332,13 +336,13 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   /** A trial ended (or was cancelled): its permit comes back unless its episode gave it up already. */
   private trialEnded(epoch: number): void {
     if (epoch === this.epoch && this.code === HALF_OPEN) this.episodeTrialsInFlight -= 1;
-    const abandoned = this.abandonedTrials.get(epoch);
+    const abandoned = this.abandonedTrials?.get(epoch);
     if (abandoned === undefined) {
       this.trialsInFlight -= 1;
     } else if (abandoned > 1) {
-      this.abandonedTrials.set(epoch, abandoned - 1);
+      this.abandonedTrials?.set(epoch, abandoned - 1);
     } else {
-      this.abandonedTrials.delete(epoch);
+      this.abandonedTrials?.delete(epoch);
     }
   }
 
