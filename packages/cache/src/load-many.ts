@@ -12,6 +12,7 @@
 // Trade-offs: an L2 copy past its expiry is not offered as a stale fallback (the script returns
 // fresh copies only; L1's stale copies are), and batches start no XFetch early refreshes.
 import { randomUUID } from 'node:crypto';
+import type { EngineParts } from './engine.ts';
 import { type Entry, graceUntil, isFresh, type NotFound } from './entry.ts';
 import { CacheOptionsError } from './errors.ts';
 import {
@@ -22,11 +23,8 @@ import {
   type Served,
   startFlight,
 } from './flight.ts';
-import type { L1Store } from './l1-store.ts';
 import { type Attempt, FAILED } from './l2-attempt.ts';
 import type { Fence, L2Store } from './l2-store.ts';
-import type { CacheMetrics } from './metrics.ts';
-import type { ResolvedOptions } from './options.ts';
 import type { WriteOptions } from './types.ts';
 
 /** Loads many records in one call; a key missing from the map is "not found" (cached briefly). */
@@ -35,12 +33,8 @@ export type BatchLoader<T> = (
   context: { signal: AbortSignal },
 ) => Promise<ReadonlyMap<string, T | NotFound | undefined>> | ReadonlyMap<string, T | NotFound | undefined>;
 
-export type BatchParts = {
-  o: ResolvedOptions;
-  metrics: CacheMetrics;
-  l1: L1Store | undefined;
-  l2: L2Store | undefined;
-  flights: Map<string, Flight>;
+/** The engine's parts, and the steps of its single-key path that a batch reuses. */
+export type BatchParts = EngineParts & {
   timeouts: FlightTimeouts;
   attempt: Attempt;
   forget: (key: string) => (flight: Flight) => void;
