@@ -7,7 +7,7 @@ import { armHardTimeout, type Flight, offerStale, startFlight } from './flight.t
 import type { L1Store } from './l1-store.ts';
 import { createAttempt, FAILED } from './l2-attempt.ts';
 import type { Fence, L2Store } from './l2-store.ts';
-import { createBatchPath } from './load-many.ts';
+import { type BatchLoader, getOrLoadMany as loadBatch } from './load-many.ts';
 import { lockForLoad } from './lock-wait.ts';
 import type { CacheMetrics } from './metrics.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -316,18 +316,13 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     return values;
   }
 
-  const { getOrLoadMany } = createBatchPath({
-    o,
-    metrics,
-    l1,
-    l2,
-    flights,
-    timeouts,
-    attempt,
-    forget,
-    entryFor,
-    storeLoaded,
-  });
+  const batchParts = { o, metrics, l1, l2, flights, timeouts, attempt, forget, entryFor, storeLoaded };
+  const getOrLoadMany = <T>(
+    keys: readonly string[],
+    userKeys: readonly string[],
+    loadMany: BatchLoader<T>,
+    options: WriteOptions | undefined,
+  ) => loadBatch(batchParts, keys, userKeys, loadMany, options);
 
   return { getOrLoad, getOrLoadMany, get, getMany, storeNewer, attempt, entryFor };
 }
