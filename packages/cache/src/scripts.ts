@@ -27,6 +27,7 @@ function script(lua: string): Script {
 // whichever instance made it and whether or not the loader held the lock. The age limit closes
 // the one gap an expiring fence leaves (absent -> token -> expired looks unchanged): the write is
 // refused long before a fence set after its read can have expired.
+// Reading TIME before a write inside a script needs Redis >= 5 (scripts replicated by effects).
 const REDIS_NOW_MS = `local clock = redis.call('TIME')
 local now_ms = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 
