@@ -19,12 +19,15 @@ describe('an invalidation beats a load in flight', () => {
   let redis: TestRedis;
   let admin: Redis;
   const opened: Cache[] = [];
+  const subscribers: Redis[] = [];
 
   before(async () => {
     redis = await createTestRedis('cache-race');
     admin = redis.connect();
   });
   after(async () => {
+    // A test that failed between pause and resume would leave close() waiting on UNSUBSCRIBE.
+    for (const subscriber of subscribers) subscriber.stream.resume();
     await Promise.all(opened.map((cache) => cache.close()));
     await redis.cleanup();
   });
@@ -32,6 +35,7 @@ describe('an invalidation beats a load in flight', () => {
   /** Two instances on their own connections; A's subscriber can be paused. */
   async function pair(name: string, options: Parameters<typeof cacheOn>[2] = {}) {
     const subscriberA = redis.connect();
+    subscribers.push(subscriberA);
     const registryA = new Registry();
     const a = cacheOn(redis, `${name}-a`, { ...options, subscriber: subscriberA, registry: registryA });
     const b = cacheOn(redis, `${name}-b`, options);

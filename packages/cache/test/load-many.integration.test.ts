@@ -29,6 +29,7 @@ describe('getOrLoadMany on real Redis', () => {
   let redis: TestRedis;
   let admin: Redis;
   const opened: Cache[] = [];
+  const subscribers: Redis[] = [];
   const open = async (name: string, options: Parameters<typeof cacheOn>[2] = {}) => {
     const cache = cacheOn(redis, name, options);
     opened.push(cache);
@@ -42,6 +43,8 @@ describe('getOrLoadMany on real Redis', () => {
     admin = redis.connect();
   });
   after(async () => {
+    // A failed race test would otherwise leave close() waiting on a paused subscriber's UNSUBSCRIBE.
+    for (const subscriber of subscribers) subscriber.stream.resume();
     await Promise.all(opened.map((cache) => cache.close()));
     await redis.cleanup();
   });
@@ -96,6 +99,7 @@ describe('getOrLoadMany on real Redis', () => {
 
   it('an invalidation beats a batched load in flight, key by key', async () => {
     const subscriberA = redis.connect();
+    subscribers.push(subscriberA);
     const a = await open('race-a', { subscriber: subscriberA });
     const b = await open('race-b');
     let version = 'v1';
