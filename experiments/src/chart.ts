@@ -1,0 +1,23 @@
+// Charts: Vega-Lite compiled to Vega and rendered to SVG in Node. SVG rendering needs no canvas
+// (text widths are estimated), so this works on a CI machine with no native graphics libraries.
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { ChartSpec, Row } from './experiment.ts';
+
+export async function renderChart(spec: ChartSpec, values: Row[], title: string): Promise<string> {
+  const full = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 560,
+    height: 260,
+    ...spec,
+    data: { values },
+    config: { font: 'sans-serif', background: 'white', ...((spec.config as object | undefined) ?? {}) },
+  } as unknown as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(full).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
