@@ -1,0 +1,142 @@
+// Clock skew (catalogue §9 #15): a token-bucket script that takes `now` from the caller (003's
+// script, written out below on purpose) trusts every gateway's clock. When one gateway runs a few
+// seconds fast, every request it serves sees seconds of refill that never happened (tokens
+// minted); one running slow sees time go backwards (tokens withheld). @lab/ratelimit's scripts read
+// Redis TIME, so a gateway's clock never enters a decision.
+import type { Rule } from '@lab/ratelimit';
+import type { Redis } from 'ioredis';
+import { defineExperiment, type Row } from '../experiment.ts';
+import { labRedis, limiterFor } from '../lab.ts';
+import { constantRate, runSchedule } from '../load.ts';
+
+const CAPACITY = 10;
+const RATE_PER_S = 10;
+const ARRIVAL_RATE = 30;
+const GATEWAYS = 3;
+const SKEW_MS = 3000;
+
+// 003's token bucket, with the caller's clock in ARGV[3] (ms here instead of seconds). THE WRONG WAY.
+const CLIENT_CLOCK_BUCKET = `
+local max_tokens = tonumber(ARGV[1])
+local refill_per_ms = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local tokens = tonumber(redis.call('hget', KEYS[1], 'tokens') or ARGV[1])
+local last_refill = tonumber(redis.call('hget', KEYS[1], 'last_refill') or ARGV[3])
+tokens = math.min(max_tokens, tokens + (now - last_refill) * refill_per_ms)
+local allowed = 0
+if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
+redis.call('hset', KEYS[1], 'tokens', tokens, 'last_refill', now)
+redis.call('pexpire', KEYS[1], 3600000)
+return allowed`;
+
+type Variant = { name: string; clock: 'client' | 'redis'; skewMs: number };
+const VARIANTS: Variant[] = [
+  { name: 'client clock, clocks agree', clock: 'client', skewMs: 0 },
+  { name: 'client clock, one gateway +3 s', clock: 'client', skewMs: SKEW_MS },
+  { name: 'client clock, one gateway -3 s', clock: 'client', skewMs: -SKEW_MS },
+  { name: 'Redis TIME, one gateway +3 s', clock: 'redis', skewMs: SKEW_MS },
+];
+
+type Raw = { durationMs: number; ideal: number; admitted: Record<string, number> };
+
+export default defineExperiment<Raw>({
+  name: 'clock-skew',
+  title: 'Clock skew: the caller\'s clock in the script vs Redis TIME',
+  catalogue: '§9 #15',
+  claim:
+    'A limiter script that is passed the client\'s `now` (003\'s Lua token bucket, `now = time.time()`) mints or withholds tokens when one gateway\'s clock is skewed by a few seconds; reading Redis `TIME` in the script does not. Source: 001 risk "clock skew"; 003\'s script.',
+  setup: `${GATEWAYS} gateways (limiter instances in one process, each with its own clock function) share one bucket key on the shared Redis. Capacity ${CAPACITY}, refill ${RATE_PER_S}/s. The client-clock variants run 003's script (ms instead of s) with \`now\` = the gateway's clock; gateway 2's clock is shifted by ±${SKEW_MS / 1000} s. The Redis-TIME variant is @lab/ratelimit's \`token-bucket\` rule of the same size: its script takes no time argument, so the skewed gateway has nothing to pass.`,
+  variants: VARIANTS.map((v) => v.name),
+  load: `${ARRIVAL_RATE} req/s (3x the refill rate) at one key, spread round-robin over the ${GATEWAYS} gateways, for 10 s (3 s quick); all variants see the same arrivals at the same moments, each on its own key.`,
+  measured: 'requests admitted against the most a correct bucket can admit: capacity + refill rate x duration.',
+  verdictRule:
+    'reproduced when a skewed client-clock variant is off the correct bound by more than 20 % while the clocks-agree and Redis-TIME variants stay within 10 % of it; not reproduced otherwise.',
+  expectedSeconds: { full: 12, quick: 5 },
+  async run({ quick, progress }) {
+    const durationMs = quick ? 3000 : 10_000;
+    const redis = await labRedis('skew');
+    const clients = Array.from({ length: GATEWAYS }, () => redis.connect());
+    try {
+      for (const client of clients) client.defineCommand('clientClockBucket', { numberOfKeys: 1, lua: CLIENT_CLOCK_BUCKET });
+      // One key prefix for all three, so the gateways count on one key like real replicas do.
+      const limiters = clients.map((client) => limiterFor(client, redis.prefix, 'gateways', { localBlock: false }));
+      const rule: Rule = { name: 'skew', algorithm: 'token-bucket', limit: RATE_PER_S, windowMs: 1000, burst: CAPACITY };
+      const decide = async (variant: Variant, v: number, gateway: number): Promise<boolean> => {
+        if (variant.clock === 'redis') {
+          return (await (limiters[gateway] as (typeof limiters)[number]).check(rule, `variant-${v}`)).allowed;
+        }
+        const now = Date.now() + (gateway === 1 ? variant.skewMs : 0);
+        const client = clients[gateway] as Redis & {
+          clientClockBucket(key: string, ...args: number[]): Promise<number>;
+        };
+        return (await client.clientClockBucket(`${redis.prefix}bucket-${v}`, CAPACITY, RATE_PER_S / 1000, now)) === 1;
+      };
+      const arrivals = constantRate(ARRIVAL_RATE, durationMs);
+      const events: { variant: string; atMs: number; allowed: boolean }[] = [];
+      progress.step(`${arrivals.length} arrivals over ${durationMs / 1000} s, ${VARIANTS.length} variants`);
+      await runSchedule(arrivals, async (i) => {
+        await Promise.all(
+          VARIANTS.map(async (variant, v) => {
+            const allowed = await decide(variant, v, i % GATEWAYS);
+            events.push({ variant: variant.name, atMs: arrivals[i] as number, allowed });
+          }),
+        );
+      });
+      return summarize(events, durationMs);
+    } finally {
+      await redis.cleanup();
+    }
+  },
+  judge({ raw }) {
+    const off = (name: string) => ((raw.admitted[name] ?? 0) - raw.ideal) / raw.ideal;
+    const describe = VARIANTS.map((v) => `${v.name}: ${raw.admitted[v.name]}`).join('; ');
+    const skewedOff = Math.max(Math.abs(off(VARIANTS[1]?.name ?? '')), Math.abs(off(VARIANTS[2]?.name ?? '')));
+    const controlsHold = Math.abs(off(VARIANTS[0]?.name ?? '')) <= 0.1 && Math.abs(off(VARIANTS[3]?.name ?? '')) <= 0.1;
+    const reason = `Admitted against a correct bound of ${raw.ideal}: ${describe}.`;
+    return { verdict: skewedOff > 0.2 && controlsHold ? 'reproduced' : 'not reproduced', reason };
+  },
+});
+
+function summarize(events: { variant: string; atMs: number; allowed: boolean }[], durationMs: number) {
+  const ideal = Math.round(CAPACITY + (RATE_PER_S * durationMs) / 1000);
+  const admitted: Record<string, number> = {};
+  const rows: Row[] = VARIANTS.map((variant) => {
+    const count = events.filter((e) => e.variant === variant.name && e.allowed).length;
+    admitted[variant.name] = count;
+    return {
+      variant: variant.name,
+      sent: events.filter((e) => e.variant === variant.name).length,
+      admitted: count,
+      'correct bound': ideal,
+      'minted (+) / withheld (-)': count - ideal,
+      'off by %': Math.round(((count - ideal) / ideal) * 1000) / 10,
+    };
+  });
+  const values: Row[] = [];
+  for (const variant of VARIANTS) {
+    let total = 0;
+    for (const e of events.filter((x) => x.variant === variant.name).sort((a, b) => a.atMs - b.atMs)) {
+      if (e.allowed) total += 1;
+      values.push({ series: variant.name, t: e.atMs / 1000, admitted: total });
+    }
+  }
+  for (let t = 0; t <= durationMs; t += 500) {
+    values.push({ series: 'correct bound', t: t / 1000, admitted: CAPACITY + (RATE_PER_S * t) / 1000 });
+  }
+  return {
+    rows,
+    raw: { durationMs, ideal, admitted },
+    chart: {
+      spec: {
+        mark: { type: 'line' },
+        encoding: {
+          x: { field: 't', type: 'quantitative', title: 'time (s)' },
+          y: { field: 'admitted', type: 'quantitative', title: 'requests admitted so far' },
+          color: { field: 'series', type: 'nominal', title: null },
+          strokeDash: { field: 'series', type: 'nominal', title: null },
+        },
+      },
+      values,
+    },
+  };
+}
