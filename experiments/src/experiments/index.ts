@@ -2,8 +2,9 @@
 import type { Experiment } from '../experiment.ts';
 import boundaryBurst from './boundary-burst.ts';
 import bucketSmoothing from './bucket-smoothing.ts';
+import circuitBreaker from './circuit-breaker.ts';
 import clockSkew from './clock-skew.ts';
 import failModes from './fail-modes.ts';
 import noisyNeighbour from './noisy-neighbour.ts';
 
-export const experiments: Experiment[] = [boundaryBurst, failModes, bucketSmoothing, clockSkew, noisyNeighbour] as Experiment[];
+export const experiments: Experiment[] = [boundaryBurst, failModes, bucketSmoothing, clockSkew, noisyNeighbour, circuitBreaker] as Experiment[];
