@@ -1,5 +1,6 @@
 // Every experiment the runner knows, in catalogue order.
 import type { Experiment } from '../experiment.ts';
+import stampede from './stampede.ts';
 import boundaryBurst from './boundary-burst.ts';
 import bucketSmoothing from './bucket-smoothing.ts';
 import circuitBreaker from './circuit-breaker.ts';
@@ -7,4 +8,4 @@ import clockSkew from './clock-skew.ts';
 import failModes from './fail-modes.ts';
 import noisyNeighbour from './noisy-neighbour.ts';
 
-export const experiments: Experiment[] = [boundaryBurst, failModes, bucketSmoothing, clockSkew, noisyNeighbour, circuitBreaker] as Experiment[];
+export const experiments: Experiment[] = [stampede, boundaryBurst, failModes, bucketSmoothing, clockSkew, noisyNeighbour, circuitBreaker] as Experiment[];
