@@ -1,5 +1,7 @@
 // Every experiment the runner knows, in catalogue order.
 import type { Experiment } from '../experiment.ts';
+import raceCondition from './race-condition.ts';
+import retryStorm from './retry-storm.ts';
 import stampede from './stampede.ts';
 import boundaryBurst from './boundary-burst.ts';
 import bucketSmoothing from './bucket-smoothing.ts';
@@ -8,4 +10,4 @@ import clockSkew from './clock-skew.ts';
 import failModes from './fail-modes.ts';
 import noisyNeighbour from './noisy-neighbour.ts';
 
-export const experiments: Experiment[] = [stampede, boundaryBurst, failModes, bucketSmoothing, clockSkew, noisyNeighbour, circuitBreaker] as Experiment[];
+export const experiments: Experiment[] = [stampede, boundaryBurst, raceCondition, failModes, bucketSmoothing, clockSkew, noisyNeighbour, retryStorm, circuitBreaker] as Experiment[];
