@@ -15,6 +15,8 @@ export type ChartSpec = Record<string, unknown>;
 export type Outcome<Raw = unknown> = {
   /** The results table of the write-up, one row per variant. */
   rows: Row[];
+  /** Further tables when one experiment measures two things (e.g. memory, then accuracy). */
+  moreTables?: { title: string; rows: Row[] }[];
   /** The chart: a Vega-Lite spec and the records it plots. */
   chart: { spec: ChartSpec; values: Row[] };
   /** Everything measured, kept in the JSON for anyone who wants to re-plot it. */

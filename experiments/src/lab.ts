@@ -1,6 +1,7 @@
 // Shared set-up for the experiments: a Redis key space of their own on the shared server (removed
 // afterwards), limiters with their own metric registry, and latency summaries. Everything here
 // goes through the libraries' public APIs, so an experiment tests what a service would use.
+import { once } from 'node:events';
 import { percentile } from '@lab/bench';
 import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from '@lab/ratelimit';
 import { createTestRedis, type TestRedis } from '@lab/testkit';
@@ -12,6 +13,16 @@ export type LabRedis = TestRedis;
 /** A key prefix of its own on the shared Redis; cleanup() deletes its keys and closes connections. */
 export function labRedis(label: string): Promise<LabRedis> {
   return createTestRedis(`exp-${label}`);
+}
+
+/**
+ * A new connection, once it is ready. A limiter asked before its client is ready does not wait:
+ * it falls back to its fail mode (fail-open by default), which would count as a decision here.
+ */
+export async function readyClient(redis: LabRedis): Promise<Redis> {
+  const client = redis.connect();
+  if (client.status !== 'ready') await once(client, 'ready');
+  return client;
 }
 
 /** A limiter on its own key prefix and metric registry, so variants never share a counter. */

@@ -20,6 +20,7 @@ export type ResultFile = {
   verdict: Judgement['verdict'];
   reason: string;
   rows: Row[];
+  moreTables: { title: string; rows: Row[] }[];
   notes: string[];
   chartValues: Row[];
   raw: unknown;
@@ -40,6 +41,7 @@ export function resultFile(
     verdict: judgement.verdict,
     reason: judgement.reason,
     rows: outcome.rows,
+    moreTables: outcome.moreTables ?? [],
     notes: outcome.notes ?? [],
     chartValues: outcome.chart.values,
     raw: outcome.raw,
@@ -82,6 +84,7 @@ export function markdown(experiment: Experiment, r: ResultFile): string {
     '',
     table(r.rows),
     '',
+    ...r.moreTables.flatMap((t) => [`**${t.title}**`, '', table(t.rows), '']),
     `![${experiment.title}](${experiment.name}.svg)`,
     '',
     ...(r.notes.length > 0 ? [...r.notes.map((note) => `- ${note}`), ''] : []),

@@ -4,7 +4,7 @@
 // only refilled what 105 ms at the steady rate gives back.
 import { ALGORITHMS, type Algorithm, type Rule } from '@lab/ratelimit';
 import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, limiterFor } from '../lab.ts';
+import { labRedis, readyClient, limiterFor } from '../lab.ts';
 import { redisClock } from '../redis-clock.ts';
 
 const LIMIT = 100;
@@ -30,7 +30,7 @@ export default defineExperiment<Raw>({
   expectedSeconds: { full: 10, quick: 4 },
   async run({ quick, progress }) {
     const redis = await labRedis('boundary');
-    const client = redis.connect();
+    const client = await readyClient(redis);
     try {
       const clock = await redisClock(client);
       const limiters = new Map(

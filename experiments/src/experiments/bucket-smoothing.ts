@@ -5,7 +5,7 @@
 // which is where the leaky bucket's queueing latency shows up).
 import type { Rule } from '@lab/ratelimit';
 import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, latencySummary, limiterFor, pct } from '../lab.ts';
+import { labRedis, readyClient, latencySummary, limiterFor, pct } from '../lab.ts';
 import { poisson, runSchedule } from '../load.ts';
 import { seededRandom } from '../random.ts';
 
@@ -46,7 +46,7 @@ export default defineExperiment<Raw>({
     arrivalsMs.push(...poisson(BACKGROUND_RATE, durationMs, random));
     arrivalsMs.sort((a, b) => a - b);
     const redis = await labRedis('smooth');
-    const client = redis.connect();
+    const client = await readyClient(redis);
     try {
       const limiters = VARIANTS.map((v) => limiterFor(client, redis.prefix, v, { localBlock: false }));
       const start = performance.now();

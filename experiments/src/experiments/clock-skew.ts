@@ -6,7 +6,7 @@
 import type { Rule } from '@lab/ratelimit';
 import type { Redis } from 'ioredis';
 import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, limiterFor, pct } from '../lab.ts';
+import { labRedis, readyClient, limiterFor, pct } from '../lab.ts';
 import { constantRate, runSchedule } from '../load.ts';
 import { seededRandom } from '../random.ts';
 
@@ -65,7 +65,7 @@ export default defineExperiment<Raw>({
   async run({ quick, seed, progress }) {
     const durationMs = quick ? 3000 : 10_000;
     const redis = await labRedis('skew');
-    const clients = Array.from({ length: GATEWAYS }, () => redis.connect());
+    const clients = await Promise.all(Array.from({ length: GATEWAYS }, () => readyClient(redis)));
     try {
       for (const client of clients) client.defineCommand('clientClockBucket', { numberOfKeys: 1, lua: CLIENT_CLOCK_BUCKET });
       // One key prefix for all three, so the gateways count on one key like real replicas do.

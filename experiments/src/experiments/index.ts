@@ -8,6 +8,7 @@ import bucketSmoothing from './bucket-smoothing.ts';
 import circuitBreaker from './circuit-breaker.ts';
 import clockSkew from './clock-skew.ts';
 import failModes from './fail-modes.ts';
+import memoryAccuracy from './memory-accuracy.ts';
 import noisyNeighbour from './noisy-neighbour.ts';
 
-export const experiments: Experiment[] = [stampede, boundaryBurst, raceCondition, failModes, bucketSmoothing, clockSkew, noisyNeighbour, retryStorm, circuitBreaker] as Experiment[];
+export const experiments: Experiment[] = [stampede, boundaryBurst, memoryAccuracy, raceCondition, failModes, bucketSmoothing, clockSkew, noisyNeighbour, retryStorm, circuitBreaker] as Experiment[];

@@ -3,7 +3,7 @@
 // global one (a hierarchical check), the flood is cut at its own level and the others pass.
 import { constantRate, merge, poisson, runSchedule } from '../load.ts';
 import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, limiterFor, pct } from '../lab.ts';
+import { labRedis, readyClient, limiterFor, pct } from '../lab.ts';
 import { seededRandom } from '../random.ts';
 import type { Rule } from '@lab/ratelimit';
 
@@ -40,7 +40,7 @@ export default defineExperiment<Raw>({
     );
     const tenantOf = (source: number) => QUIET_TENANTS[source] ?? 'noisy';
     const redis = await labRedis('noisy');
-    const client = redis.connect();
+    const client = await readyClient(redis);
     try {
       const limiters = VARIANTS.map((variant) => limiterFor(client, redis.prefix, variant));
       const decide = [

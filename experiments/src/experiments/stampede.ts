@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, latencySummary } from '../lab.ts';
+import { type LabRedis, labRedis, latencySummary, readyClient } from '../lab.ts';
 import { poisson, runSchedule } from '../load.ts';
 import { seededRandom } from '../random.ts';
 
@@ -54,7 +54,7 @@ export default defineExperiment<Raw>({
           await pool.query('SELECT pg_sleep($1::float8 / 1000)', [QUERY_MS]);
           return { hot: 'value' };
         };
-        const instances = makeInstances(variant, redis, `${redis.prefix}v${v}:`, load);
+        const instances = await makeInstances(variant, redis, `${redis.prefix}v${v}:`, load);
         // Warm every instance first: the cold start is not the stampede under test.
         for (const get of instances.get) await get('hot-key');
         queryTimes.length = 0;
@@ -99,13 +99,13 @@ export default defineExperiment<Raw>({
   },
 });
 
-function makeInstances(
+async function makeInstances(
   variant: Variant,
-  redis: Awaited<ReturnType<typeof labRedis>>,
+  redis: LabRedis,
   keyPrefix: string,
   load: () => Promise<unknown>,
-): { get: Get[]; close(): Promise<void> } {
-  const clients: Redis[] = Array.from({ length: INSTANCES }, () => redis.connect());
+): Promise<{ get: Get[]; close(): Promise<void> }> {
+  const clients: Redis[] = await Promise.all(Array.from({ length: INSTANCES }, () => readyClient(redis)));
   if (variant === 'no protection') {
     // Plain cache-aside: the pattern without protection, as most code first writes it.
     const get = clients.map((client) => async (key: string) => {

@@ -1,6 +1,7 @@
 // One "gateway replica" of the race experiment, in its own process (so three of them really run
 // in parallel, with their own connections and event loops). The parent sends a round; the worker
 // waits for the shared start instant, fires the checks and reports how many were admitted.
+import { once } from 'node:events';
 import { createRateLimiter } from '@lab/ratelimit';
 import { naiveGetThenIncrLimiter } from '@lab/ratelimit/demo';
 import { Redis } from 'ioredis';
@@ -56,4 +57,5 @@ process.on('message', (message: RoundMessage | 'exit') => {
     (error: unknown) => process.send?.({ error: String(error) }),
   );
 });
+if (redis.status !== 'ready') await once(redis, 'ready');
 process.send?.('ready');
