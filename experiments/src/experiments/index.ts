@@ -1,5 +1,6 @@
 // Every experiment the runner knows, in catalogue order.
 import type { Experiment } from '../experiment.ts';
+import outboxVsDualWrite from './outbox-vs-dual-write.ts';
 import raceCondition from './race-condition.ts';
 import retryStorm from './retry-storm.ts';
 import stampede from './stampede.ts';
@@ -11,4 +12,4 @@ import failModes from './fail-modes.ts';
 import memoryAccuracy from './memory-accuracy.ts';
 import noisyNeighbour from './noisy-neighbour.ts';
 
-export const experiments: Experiment[] = [stampede, boundaryBurst, memoryAccuracy, raceCondition, failModes, bucketSmoothing, clockSkew, noisyNeighbour, retryStorm, circuitBreaker] as Experiment[];
+export const experiments: Experiment[] = [stampede, boundaryBurst, memoryAccuracy, raceCondition, failModes, bucketSmoothing, clockSkew, noisyNeighbour, retryStorm, outboxVsDualWrite, circuitBreaker] as Experiment[];
