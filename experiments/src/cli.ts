@@ -48,7 +48,9 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   const summaries = await runExperiments(chosen, { quick, seed, outDir });
   const failed = summaries.filter((s) => s.error);
-  console.log(`\n${summaries.length} experiment(s) in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${outDir}`);
+  console.log(
+    `\n${summaries.length} experiment(s) in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${outDir}`,
+  );
   for (const s of summaries) console.log(`  ${s.name.padEnd(22)} ${s.error ? 'FAILED' : s.verdict}`);
   return failed.length > 0 ? 1 : 0;
 }

@@ -54,7 +54,8 @@ export async function runSchedule(
       inFlight.push(fire(next, lag));
       next += 1;
     }
-    if (next < offsets.length) await sleep(Math.max(0, (offsets[next] as number) - (performance.now() - start)));
+    if (next < offsets.length)
+      await sleep(Math.max(0, (offsets[next] as number) - (performance.now() - start)));
   }
   await Promise.all(inFlight);
   return { maxLagMs };

@@ -99,7 +99,11 @@ export function table(rows: readonly Row[]): string {
   if (rows.length === 0) return '(no rows)';
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   const cell = (value: Row[string] | undefined) =>
-    value === undefined || value === null ? '' : typeof value === 'number' ? formatNumber(value) : String(value);
+    value === undefined || value === null
+      ? ''
+      : typeof value === 'number'
+        ? formatNumber(value)
+        : String(value);
   return [
     `| ${columns.join(' | ')} |`,
     `| ${columns.map((c) => (typeof rows[0]?.[c] === 'number' ? '---:' : '---')).join(' | ')} |`,
@@ -121,7 +125,10 @@ export async function writeIndex(dir: string): Promise<void> {
   );
   const lines = results
     .sort((a, b) => catalogueOrder(a.catalogue) - catalogueOrder(b.catalogue))
-    .map((r) => `- [${r.title}](${r.experiment}.md) (${r.catalogue}): **${r.verdict}**. ${firstSentence(r.reason)}`);
+    .map(
+      (r) =>
+        `- [${r.title}](${r.experiment}.md) (${r.catalogue}): **${r.verdict}**. ${firstSentence(r.reason)}`,
+    );
   const text = [
     '# Experiments',
     '',

@@ -21,9 +21,13 @@ export async function startRedisProcess(): Promise<RedisProcess> {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: 'ignore',
-      });
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: 'ignore',
+        },
+      );
       child.on('error', () => {});
       const deadline = Date.now() + 10_000;
       while (!(await answersPing(port))) {

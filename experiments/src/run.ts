@@ -24,7 +24,10 @@ export const quickDir = path.join(rootDir, '.lab', 'experiments-quick');
 /** Past this, an experiment is stopped and reported as failed: a hung dependency must not hang CI. */
 const HARD_LIMIT_SECONDS = { full: 240, quick: 120 };
 
-export async function runExperiments(experiments: readonly Experiment[], options: RunOptions): Promise<RunSummary[]> {
+export async function runExperiments(
+  experiments: readonly Experiment[],
+  options: RunOptions,
+): Promise<RunSummary[]> {
   const log = options.log ?? console.log;
   const summaries: RunSummary[] = [];
   for (const [i, experiment] of experiments.entries()) {

@@ -4,7 +4,7 @@
 // only refilled what 105 ms at the steady rate gives back.
 import { ALGORITHMS, type Algorithm, type Rule } from '@lab/ratelimit';
 import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, readyClient, limiterFor } from '../lab.ts';
+import { labRedis, limiterFor, readyClient } from '../lab.ts';
 import { redisClock } from '../redis-clock.ts';
 
 const LIMIT = 100;
@@ -22,7 +22,14 @@ export default defineExperiment<Raw>({
   claim:
     'A fixed window admits 2x the limit across a window edge ("199 at 0:59 + 199 at 1:00", 001; "Burst at window boundaries (2x allowed)", 003; "allows 2x burst at window boundaries", 004); sliding log, sliding counter, token bucket and leaky bucket do not.',
   setup: `@lab/ratelimit on the shared Redis, one limiter per algorithm with the in-memory block list off (so Redis decides every request). Rule: ${LIMIT} requests per ${WINDOW_MS / 1000} s window (the seeds' minute scaled to one second; the scripts read Redis \`TIME\`, and the bursts are aimed in Redis time). Buckets and GCRA: burst = limit, refill = limit per window. Each round uses fresh keys.`,
-  variants: ['fixed-window', 'sliding-window-log', 'sliding-window-counter', 'token-bucket', 'leaky-bucket', 'gcra'],
+  variants: [
+    'fixed-window',
+    'sliding-window-log',
+    'sliding-window-counter',
+    'token-bucket',
+    'leaky-bucket',
+    'gcra',
+  ],
   load: `per round, ${LIMIT} concurrent requests ${BEFORE_MS} ms before a window edge and ${LIMIT} more ${AFTER_MS} ms after it, against all six algorithms at the same edge; 5 rounds (1 quick).`,
   measured: 'requests admitted in each burst; the total is what passed within 105 ms.',
   verdictRule:
@@ -34,7 +41,10 @@ export default defineExperiment<Raw>({
     try {
       const clock = await redisClock(client);
       const limiters = new Map(
-        ALGORITHMS.map((algorithm) => [algorithm, limiterFor(client, redis.prefix, algorithm, { localBlock: false })]),
+        ALGORITHMS.map((algorithm) => [
+          algorithm,
+          limiterFor(client, redis.prefix, algorithm, { localBlock: false }),
+        ]),
       );
       const rounds: Round[] = [];
       for (let round = 0; round < (quick ? 1 : 5); round += 1) {
@@ -110,7 +120,11 @@ function summarize(rounds: Round[]) {
             mark: { type: 'line', interpolate: 'step-after', point: true },
             encoding: {
               x: { field: 't', type: 'quantitative', title: 'time relative to the window edge (ms)' },
-              y: { field: 'admitted', type: 'quantitative', title: 'requests admitted since the first burst' },
+              y: {
+                field: 'admitted',
+                type: 'quantitative',
+                title: 'requests admitted since the first burst',
+              },
               color: { field: 'algorithm', type: 'nominal' },
               strokeDash: { field: 'algorithm', type: 'nominal' },
             },

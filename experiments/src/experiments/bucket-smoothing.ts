@@ -5,7 +5,7 @@
 // which is where the leaky bucket's queueing latency shows up).
 import type { Rule } from '@lab/ratelimit';
 import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, readyClient, latencySummary, limiterFor, pct } from '../lab.ts';
+import { labRedis, latencySummary, limiterFor, pct, readyClient } from '../lab.ts';
 import { poisson, runSchedule } from '../load.ts';
 import { seededRandom } from '../random.ts';
 
@@ -55,7 +55,10 @@ export default defineExperiment<Raw>({
         const record: Admission = { variant, arrivedMs };
         admissions.push(record);
         for (;;) {
-          const result = await (limiters[v] as (typeof limiters)[number]).check(RULES[variant] as Rule, 'client');
+          const result = await (limiters[v] as (typeof limiters)[number]).check(
+            RULES[variant] as Rule,
+            'client',
+          );
           const now = performance.now() - start;
           if (result.allowed) {
             record.admittedMs = now;
@@ -75,7 +78,8 @@ export default defineExperiment<Raw>({
     }
   },
   judge({ rows }) {
-    const get = (variant: string, column: string) => Number(rows.find((r) => r.variant === variant)?.[column]);
+    const get = (variant: string, column: string) =>
+      Number(rows.find((r) => r.variant === variant)?.[column]);
     const tbPeak = get('token-bucket', `busiest ${BIN_MS} ms`);
     const lbPeak = get('leaky-bucket', `busiest ${BIN_MS} ms`);
     const tbWait = get('token-bucket', 'wait p99 ms');

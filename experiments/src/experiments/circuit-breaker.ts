@@ -4,7 +4,7 @@
 // its threshold, sends the upstream almost nothing while open, and pays for it with a short delay
 // before it trusts the recovered upstream again (the open period, then trial calls).
 import http from 'node:http';
-import { createCircuitBreaker, type CircuitBreaker } from '@lab/resilience';
+import { type CircuitBreaker, createCircuitBreaker } from '@lab/resilience';
 import { createFaultProxy } from '@lab/testkit';
 import { Registry } from 'prom-client';
 import { defineExperiment, type Row } from '../experiment.ts';
@@ -19,8 +19,17 @@ const VARIANTS = ['no breaker', 'breaker'] as const;
 const PHASES = ['healthy', 'slow', 'failing', 'recovered'] as const;
 type Phase = (typeof PHASES)[number];
 
-type Call = { variant: string; atMs: number; latencyMs: number; outcome: 'success' | 'failure' | 'fast-fail' };
-type Raw = { phaseMs: number; upstreamCalls: Record<string, Record<Phase, number>>; recoveryMs: Record<string, number | null> };
+type Call = {
+  variant: string;
+  atMs: number;
+  latencyMs: number;
+  outcome: 'success' | 'failure' | 'fast-fail';
+};
+type Raw = {
+  phaseMs: number;
+  upstreamCalls: Record<string, Record<Phase, number>>;
+  recoveryMs: Record<string, number | null>;
+};
 
 export default defineExperiment<Raw>({
   name: 'circuit-breaker',
@@ -31,9 +40,10 @@ export default defineExperiment<Raw>({
   setup: `A local HTTP upstream started by the experiment, reached through a Toxiproxy proxy (testkit's \`createFaultProxy\`). Phases: healthy; slow (Toxiproxy adds ${SLOW_MS} ms latency, past the callers' ${TIMEOUT_MS} ms time limit); failing (the proxy is cut: connections refused, the upstream is dead to the caller); recovered (proxy restored). Both callers use fetch with the same ${TIMEOUT_MS} ms limit; the second wraps it in @lab/resilience's \`createCircuitBreaker\` (count window 20, at least 10 calls, opens at 50 % failures or 50 % calls slower than 500 ms, open 1 s doubling, 3 trial calls; the seeds' 10 s window is scaled down so the run is short).`,
   variants: ['no breaker (fetch + time limit)', 'breaker (@lab/resilience around the same fetch)'],
   load: `${RATE} calls/s per variant at a constant rate, 4 phases of 4 s (1.5 s quick); both variants run side by side against the same upstream and faults.`,
-  measured: 'caller latency (mean, p50, p99) and success per phase; calls attempted on the dead upstream (wasted: each costs a connection attempt, and against a live but broken upstream, its work); time from the upstream\'s recovery until the caller succeeds again (first 250 ms bin with ≥ 90 % successes).',
+  measured:
+    "caller latency (mean, p50, p99) and success per phase; calls attempted on the dead upstream (wasted: each costs a connection attempt, and against a live but broken upstream, its work); time from the upstream's recovery until the caller succeeds again (first 250 ms bin with ≥ 90 % successes).",
   verdictRule:
-    'reproduced when, over the slow and failing phases, the breaker\'s mean caller latency is under half the unprotected caller\'s and it attempts under half as many calls on the dead upstream; the recovery delay is reported as the price, not judged. Not reproduced otherwise.',
+    "reproduced when, over the slow and failing phases, the breaker's mean caller latency is under half the unprotected caller's and it attempts under half as many calls on the dead upstream; the recovery delay is reported as the price, not judged. Not reproduced otherwise.",
   expectedSeconds: { full: 20, quick: 9 },
   async run({ quick, progress }) {
     const phaseMs = quick ? 1500 : 4000;
@@ -106,14 +116,19 @@ export default defineExperiment<Raw>({
   },
 });
 
-async function callOnce(variant: string, url: string, breaker: CircuitBreaker | undefined): Promise<Call['outcome']> {
+async function callOnce(
+  variant: string,
+  url: string,
+  breaker: CircuitBreaker | undefined,
+): Promise<Call['outcome']> {
   const request = async (signal: AbortSignal) => {
     const response = await fetch(url, { headers: { 'x-variant': variant }, signal });
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`upstream ${response.status}`);
   };
   try {
-    if (breaker) await breaker.execute((signal) => request(AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)])));
+    if (breaker)
+      await breaker.execute((signal) => request(AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)])));
     else await request(AbortSignal.timeout(TIMEOUT_MS));
     return 'success';
   } catch (error) {
@@ -148,7 +163,8 @@ function summarize(calls: Call[], phaseMs: number, upstreamCalls: Raw['upstreamC
     for (let t = 0; t < 4 * phaseMs; t += BIN_MS) {
       const inBin = mine.filter((c) => c.atMs >= t && c.atMs < t + BIN_MS);
       const success = pct(inBin.filter((c) => c.outcome === 'success').length, inBin.length);
-      if (t >= 3 * phaseMs && success >= 90 && recoveryMs[variant] === null) recoveryMs[variant] = t - 3 * phaseMs;
+      if (t >= 3 * phaseMs && success >= 90 && recoveryMs[variant] === null)
+        recoveryMs[variant] = t - 3 * phaseMs;
       const median = latencySummary(inBin.map((c) => c.latencyMs)).p50;
       values.push({ variant, t: t / 1000, metric: 'caller latency p50 (ms)', value: median });
       values.push({ variant, t: t / 1000, metric: 'calls succeeding (%)', value: success });

@@ -6,7 +6,7 @@
 import type { Rule } from '@lab/ratelimit';
 import type { Redis } from 'ioredis';
 import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, readyClient, limiterFor, pct } from '../lab.ts';
+import { labRedis, limiterFor, pct, readyClient } from '../lab.ts';
 import { constantRate, runSchedule } from '../load.ts';
 import { seededRandom } from '../random.ts';
 
@@ -50,27 +50,36 @@ type Raw = {
 
 export default defineExperiment<Raw>({
   name: 'clock-skew',
-  title: 'Clock skew: the caller\'s clock in the script vs Redis TIME',
+  title: "Clock skew: the caller's clock in the script vs Redis TIME",
   catalogue: '§9 #15',
   claim:
-    'A limiter script that is passed the client\'s `now` (003\'s Lua token bucket, `now = time.time()`) mints or withholds tokens when one gateway\'s clock is skewed by a few seconds; reading Redis `TIME` in the script does not. Source: 001 risk "clock skew"; 003\'s script.',
+    "A limiter script that is passed the client's `now` (003's Lua token bucket, `now = time.time()`) mints or withholds tokens when one gateway's clock is skewed by a few seconds; reading Redis `TIME` in the script does not. Source: 001 risk \"clock skew\"; 003's script.",
   setup: `${GATEWAYS} gateways (limiter instances in one process, each with its own clock function) share one bucket key on the shared Redis. Capacity ${CAPACITY}, refill ${RATE_PER_S}/s. The client-clock variants run 003's script (ms instead of s) with \`now\` = the gateway's clock; gateway 2's clock is shifted by ±${SKEW_MS / 1000} s. The Redis-TIME variant is @lab/ratelimit's \`token-bucket\` rule of the same size: its script takes no time argument, so the skewed gateway has nothing to pass.`,
   variants: VARIANTS.map((v) => v.name),
   load: `${ARRIVAL_RATE} req/s (3x the refill rate) at one key, spread over the ${GATEWAYS} gateways at random (seeded), for 10 s (3 s quick); all variants see the same arrivals at the same moments, each on its own key.`,
   measured:
-    'requests admitted against the most a correct bucket can admit (capacity + refill rate x duration), and which gateway\'s requests got the tokens.',
+    "requests admitted against the most a correct bucket can admit (capacity + refill rate x duration), and which gateway's requests got the tokens.",
   verdictRule:
-    'with the controls (clocks agree, Redis TIME) within 10 % of the correct bound and fair to within 15 points: reproduced when a skewed client-clock variant admits more than 20 % off the bound in total; depends when the total holds but the skewed gateway\'s share of admissions is more than 20 points off its share of arrivals (tokens minted for some clients and withheld from others); not reproduced otherwise.',
+    "with the controls (clocks agree, Redis TIME) within 10 % of the correct bound and fair to within 15 points: reproduced when a skewed client-clock variant admits more than 20 % off the bound in total; depends when the total holds but the skewed gateway's share of admissions is more than 20 points off its share of arrivals (tokens minted for some clients and withheld from others); not reproduced otherwise.",
   expectedSeconds: { full: 12, quick: 5 },
   async run({ quick, seed, progress }) {
     const durationMs = quick ? 3000 : 10_000;
     const redis = await labRedis('skew');
     const clients = await Promise.all(Array.from({ length: GATEWAYS }, () => readyClient(redis)));
     try {
-      for (const client of clients) client.defineCommand('clientClockBucket', { numberOfKeys: 1, lua: CLIENT_CLOCK_BUCKET });
+      for (const client of clients)
+        client.defineCommand('clientClockBucket', { numberOfKeys: 1, lua: CLIENT_CLOCK_BUCKET });
       // One key prefix for all three, so the gateways count on one key like real replicas do.
-      const limiters = clients.map((client) => limiterFor(client, redis.prefix, 'gateways', { localBlock: false }));
-      const rule: Rule = { name: 'skew', algorithm: 'token-bucket', limit: RATE_PER_S, windowMs: 1000, burst: CAPACITY };
+      const limiters = clients.map((client) =>
+        limiterFor(client, redis.prefix, 'gateways', { localBlock: false }),
+      );
+      const rule: Rule = {
+        name: 'skew',
+        algorithm: 'token-bucket',
+        limit: RATE_PER_S,
+        windowMs: 1000,
+        burst: CAPACITY,
+      };
       const decide = async (variant: Variant, v: number, gateway: number): Promise<boolean> => {
         if (variant.clock === 'redis') {
           return (await (limiters[gateway] as (typeof limiters)[number]).check(rule, `variant-${v}`)).allowed;
@@ -79,7 +88,10 @@ export default defineExperiment<Raw>({
         const client = clients[gateway] as Redis & {
           clientClockBucket(key: string, ...args: number[]): Promise<number>;
         };
-        return (await client.clientClockBucket(`${redis.prefix}bucket-${v}`, CAPACITY, RATE_PER_S / 1000, now)) === 1;
+        return (
+          (await client.clientClockBucket(`${redis.prefix}bucket-${v}`, CAPACITY, RATE_PER_S / 1000, now)) ===
+          1
+        );
       };
       const arrivals = constantRate(ARRIVAL_RATE, durationMs);
       const random = seededRandom(seed);

@@ -3,8 +3,8 @@
 // everyone; the insurance limiter (an in-memory bucket of the rule's size) keeps roughly the
 // rule's rate. The breaker around Redis is what keeps each decision fast while Redis is gone.
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
 import type { Rule } from '@lab/ratelimit';
+import { Redis } from 'ioredis';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { latencySummary, limiterFor, pct } from '../lab.ts';
 import { merge, poisson, runSchedule } from '../load.ts';
@@ -13,11 +13,21 @@ import { startRedisProcess } from '../redis-process.ts';
 
 const KEYS = 20;
 const RATE_PER_KEY = 15;
-const RULE: Omit<Rule, 'failMode'> = { name: 'api', algorithm: 'sliding-window-counter', limit: 10, windowMs: 1000 };
+const RULE: Omit<Rule, 'failMode'> = {
+  name: 'api',
+  algorithm: 'sliding-window-counter',
+  limit: 10,
+  windowMs: 1000,
+};
 const VARIANTS = ['fail-open', 'fail-closed', 'insurance'] as const;
 const BIN_MS = 250;
 
-type Event = { variant: string; atMs: number; outcome: 'allowed' | 'refused' | 'unavailable'; latencyMs: number };
+type Event = {
+  variant: string;
+  atMs: number;
+  outcome: 'allowed' | 'refused' | 'unavailable';
+  latencyMs: number;
+};
 type Phase = 'before' | 'redis down' | 'after';
 type Raw = { phases: { downAtMs: number; upAtMs: number; durationMs: number }; rows: Row[] };
 
@@ -31,12 +41,13 @@ export default defineExperiment<Raw>({
   variants: [
     'fail-open (`failMode: "open"`)',
     'fail-closed (`failMode: "closed"`, a 503 while Redis is away)',
-    'insurance (`insurance: true`: an in-memory token bucket of the rule\'s size decides while Redis is away)',
+    "insurance (`insurance: true`: an in-memory token bucket of the rule's size decides while Redis is away)",
   ],
   load: `${KEYS} keys, each at ${RATE_PER_KEY} req/s (Poisson; 1.5x the limit, so a working limiter refuses about a third), ${KEYS * RATE_PER_KEY} req/s in all, for 12 s (4.5 s quick). Each arrival is decided by all three limiters at the same moment.`,
-  measured: 'per 250 ms and per phase: admitted, refused (429) and unavailable (503); decision latency p50/p99/max.',
+  measured:
+    'per 250 ms and per phase: admitted, refused (429) and unavailable (503); decision latency p50/p99/max.',
   verdictRule:
-    'reproduced when, with Redis down, fail-open admits ≥ 99 %, fail-closed admits ≤ 1 %, the insurance limiter refuses some requests and admits no more than a bucket of the rule\'s size allows (a full burst plus the refill over the outage, +1 point), and every variant\'s p99 decision latency while Redis is down stays ≤ 150 ms; not reproduced otherwise.',
+    "reproduced when, with Redis down, fail-open admits ≥ 99 %, fail-closed admits ≤ 1 %, the insurance limiter refuses some requests and admits no more than a bucket of the rule's size allows (a full burst plus the refill over the outage, +1 point), and every variant's p99 decision latency while Redis is down stays ≤ 150 ms; not reproduced otherwise.",
   expectedSeconds: { full: 16, quick: 7 },
   async run({ quick, seed, progress }) {
     const durationMs = quick ? 4500 : 12_000;
@@ -57,9 +68,13 @@ export default defineExperiment<Raw>({
       const limiters = VARIANTS.map((variant, i) =>
         limiterFor(clients[i] as Redis, 'exp:', variant, variant === 'insurance' ? { insurance: true } : {}),
       );
-      const rules = VARIANTS.map((v): Rule => ({ ...RULE, failMode: v === 'fail-closed' ? 'closed' : 'open' }));
+      const rules = VARIANTS.map(
+        (v): Rule => ({ ...RULE, failMode: v === 'fail-closed' ? 'closed' : 'open' }),
+      );
       const random = seededRandom(seed);
-      const arrivals = merge(...Array.from({ length: KEYS }, () => poisson(RATE_PER_KEY, durationMs, random)));
+      const arrivals = merge(
+        ...Array.from({ length: KEYS }, () => poisson(RATE_PER_KEY, durationMs, random)),
+      );
       const events: Event[] = [];
       const faults = (async () => {
         await new Promise((r) => setTimeout(r, downAtMs));
@@ -82,7 +97,11 @@ export default defineExperiment<Raw>({
                 `key-${arrival.source}`,
               );
               const latencyMs = performance.now() - started;
-              const outcome = result.allowed ? 'allowed' : result.source === 'fail-closed' ? 'unavailable' : 'refused';
+              const outcome = result.allowed
+                ? 'allowed'
+                : result.source === 'fail-closed'
+                  ? 'unavailable'
+                  : 'refused';
               events.push({ variant, atMs: arrival.atMs, outcome, latencyMs });
             }),
           );
@@ -104,7 +123,10 @@ export default defineExperiment<Raw>({
     const insured = admitted('insurance', 'redis down');
     // A token bucket of the rule's size admits at most a full burst plus the refill over the outage.
     const outageSeconds = (raw.phases.upAtMs - raw.phases.downAtMs) / 1000;
-    const bound = pct(KEYS * RULE.limit * (1 + outageSeconds), Number(row('insurance', 'redis down').requests));
+    const bound = pct(
+      KEYS * RULE.limit * (1 + outageSeconds),
+      Number(row('insurance', 'redis down').requests),
+    );
     const worstP99 = Math.max(...VARIANTS.map((v) => Number(row(v, 'redis down')['p99 ms'])));
     const facts = `With Redis down, fail-open admitted ${open} %, fail-closed ${closed} %, and insurance ${insured} % (its bucket's bound for this outage: ${Math.min(100, bound).toFixed(1)} %); the worst p99 decision latency was ${worstP99.toFixed(1)} ms`;
     const ok = open >= 99 && closed <= 1 && insured <= bound + 1 && insured < 100 && worstP99 <= 150;
@@ -139,7 +161,12 @@ function summarize(events: Event[], phases: Raw['phases']) {
     for (let t = 0; t < phases.durationMs; t += BIN_MS) {
       const inBin = events.filter((e) => e.variant === variant && e.atMs >= t && e.atMs < t + BIN_MS);
       for (const outcome of ['allowed', 'refused', 'unavailable'] as const) {
-        values.push({ variant, t: t / 1000, outcome, perSecond: (inBin.filter((e) => e.outcome === outcome).length * 1000) / BIN_MS });
+        values.push({
+          variant,
+          t: t / 1000,
+          outcome,
+          perSecond: (inBin.filter((e) => e.outcome === outcome).length * 1000) / BIN_MS,
+        });
       }
     }
   }
@@ -162,7 +189,10 @@ function summarize(events: Event[], phases: Raw['phases']) {
             color: {
               field: 'outcome',
               type: 'nominal',
-              scale: { domain: ['allowed', 'refused', 'unavailable'], range: ['#4c9f50', '#e0a030', '#c0392b'] },
+              scale: {
+                domain: ['allowed', 'refused', 'unavailable'],
+                range: ['#4c9f50', '#e0a030', '#c0392b'],
+              },
             },
           },
         },

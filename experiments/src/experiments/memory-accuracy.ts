@@ -6,7 +6,7 @@
 import { ALGORITHMS, type Algorithm, type Rule } from '@lab/ratelimit';
 import type { Redis } from 'ioredis';
 import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, readyClient, limiterFor } from '../lab.ts';
+import { labRedis, limiterFor, readyClient } from '../lab.ts';
 import { merge, poisson, runSchedule, type Schedule } from '../load.ts';
 import { type Random, seededRandom } from '../random.ts';
 
@@ -29,9 +29,10 @@ export default defineExperiment<Raw>({
   setup: `@lab/ratelimit on the shared Redis. Memory: for each algorithm, fresh keys filled with ${FILLS.join(', ')} requests in the window (limit ${HIGH_LIMIT.toLocaleString('en-US')} per minute; filled with weighted checks, since the log stores one member per unit of cost), measured with \`MEMORY USAGE\` on every key the limiter created (found by SCAN, so the measurement follows the key layout). The catalogue's 100K keys are scaled down to 20 keys per cell (5 quick) and multiplied out. Accuracy: limit ${TRACE_LIMIT} per 1 s window (a minute scaled to a second; the scripts read Redis \`TIME\`), sliding-window counter and sliding log each deciding every request of the same trace at the same moment.`,
   variants: ['memory: all six algorithms', 'accuracy: sliding-window counter vs sliding log (exact)'],
   load: 'accuracy trace: 200 users for 30 s (50 users, 6 s quick). 95 % are ordinary users with Poisson traffic at 2-10 req/s, under the limit; 5 % are heavy users who alternate 1-3 s bursts at 25-60 req/s with 1-4 s pauses. Seeded.',
-  measured: 'bytes per key (MEMORY USAGE) and the projection to 100K keys; requests the counter decided differently from the log (wrongly allowed, wrongly refused), as a share of all requests.',
+  measured:
+    'bytes per key (MEMORY USAGE) and the projection to 100K keys; requests the counter decided differently from the log (wrongly allowed, wrongly refused), as a share of all requests.',
   verdictRule:
-    'the memory half holds when the log\'s bytes per key grow ≥ 10x from the smallest to the largest fill while every other algorithm stays within 1.5x. Then: reproduced when the counter\'s error is ≤ 0.03 % (ten times the published 0.003 %); depends when it is larger (the error depends on how much traffic runs near the limit). Not reproduced when the memory half fails.',
+    "the memory half holds when the log's bytes per key grow ≥ 10x from the smallest to the largest fill while every other algorithm stays within 1.5x. Then: reproduced when the counter's error is ≤ 0.03 % (ten times the published 0.003 %); depends when it is larger (the error depends on how much traffic runs near the limit). Not reproduced when the memory half fails.",
   expectedSeconds: { full: 45, quick: 15 },
   async run({ quick, seed, progress }) {
     const redis = await labRedis('memacc');
@@ -41,7 +42,9 @@ export default defineExperiment<Raw>({
       const memory = await measureMemory(client, redis.prefix, keysPerCell);
       progress.step(`memory measured for ${ALGORITHMS.length} algorithms x ${FILLS.length} fills`);
       const accuracy = await measureAccuracy(client, redis.prefix, seededRandom(seed), quick);
-      progress.step(`accuracy: ${accuracy.requests} requests, ${accuracy.falseAllow + accuracy.falseDeny} decided differently`);
+      progress.step(
+        `accuracy: ${accuracy.requests} requests, ${accuracy.falseAllow + accuracy.falseDeny} decided differently`,
+      );
       return summarize({ memory, accuracy, keysPerCell });
     } finally {
       await redis.cleanup();
@@ -50,14 +53,16 @@ export default defineExperiment<Raw>({
   judge({ raw }) {
     const bytes = (algorithm: Algorithm, fill: number) =>
       raw.memory.find((m) => m.algorithm === algorithm && m.fill === fill)?.bytesPerKey ?? 0;
-    const growth = (a: Algorithm) => bytes(a, FILLS[FILLS.length - 1] as number) / bytes(a, FILLS[0] as number);
+    const growth = (a: Algorithm) =>
+      bytes(a, FILLS[FILLS.length - 1] as number) / bytes(a, FILLS[0] as number);
     const logGrowth = growth('sliding-window-log');
     const flat = ALGORITHMS.filter((a) => a !== 'sliding-window-log').every((a) => growth(a) <= 1.5);
     const a = raw.accuracy;
     const error = ((a.falseAllow + a.falseDeny) / a.requests) * 100;
     const ordinaryWrong = a.falseAllow + a.falseDeny - a.heavy.falseAllow - a.heavy.falseDeny;
     const reason = `Sliding log: ${bytes('sliding-window-log', 10_000).toLocaleString('en-US')} bytes per key at ${HIGH_LIMIT.toLocaleString('en-US')} requests in the window (${logGrowth.toFixed(0)}x its size at ${FILLS[0]}); the other algorithms ${Math.min(...ALGORITHMS.filter((x) => x !== 'sliding-window-log').map((x) => bytes(x, 10_000)))}-${Math.max(...ALGORITHMS.filter((x) => x !== 'sliding-window-log').map((x) => bytes(x, 10_000)))} bytes whatever the fill. The counter decided ${(a.falseAllow + a.falseDeny).toLocaleString('en-US')} of ${a.requests.toLocaleString('en-US')} requests differently from the log (${error.toFixed(4)} %; ${a.falseAllow} wrongly allowed, ${a.falseDeny} wrongly refused) against the published 0.003 %`;
-    if (logGrowth < 10 || !flat) return { verdict: 'not reproduced', reason: `${reason}; the memory half did not hold.` };
+    if (logGrowth < 10 || !flat)
+      return { verdict: 'not reproduced', reason: `${reason}; the memory half did not hold.` };
     if (error <= 0.03) return { verdict: 'reproduced', reason: `${reason}.` };
     return {
       verdict: 'depends',
@@ -75,7 +80,8 @@ async function measureMemory(client: Redis, prefix: string, keysPerCell: number)
       const rule: Rule = { name: 'mem', algorithm, limit: HIGH_LIMIT, windowMs: 60_000 };
       for (let k = 0; k < keysPerCell; k += 1) {
         // Weighted checks of up to 500 units: the log still stores one member per unit.
-        for (let left = fill; left > 0; left -= 500) await limiter.check(rule, `user-${k}`, { cost: Math.min(500, left) });
+        for (let left = fill; left > 0; left -= 500)
+          await limiter.check(rule, `user-${k}`, { cost: Math.min(500, left) });
       }
       const keys = await scanAll(client, `${cellPrefix}*`);
       const sizes = await Promise.all(keys.map((key) => client.memory('USAGE', key, 'SAMPLES', 0)));
@@ -108,7 +114,12 @@ function burstyUser(random: Random, durationMs: number): Schedule {
   return out;
 }
 
-async function measureAccuracy(client: Redis, prefix: string, random: Random, quick: boolean): Promise<Accuracy> {
+async function measureAccuracy(
+  client: Redis,
+  prefix: string,
+  random: Random,
+  quick: boolean,
+): Promise<Accuracy> {
   const durationMs = quick ? 6000 : 30_000;
   const users = quick ? 50 : 200;
   const heavyUsers = Math.round(users * 0.05);
@@ -118,7 +129,12 @@ async function measureAccuracy(client: Redis, prefix: string, random: Random, qu
   const arrivals = merge(...schedules);
   const counter = limiterFor(client, prefix, 'counter', { localBlock: false });
   const log = limiterFor(client, prefix, 'log', { localBlock: false });
-  const rule = (algorithm: Algorithm): Rule => ({ name: 'acc', algorithm, limit: TRACE_LIMIT, windowMs: 1000 });
+  const rule = (algorithm: Algorithm): Rule => ({
+    name: 'acc',
+    algorithm,
+    limit: TRACE_LIMIT,
+    windowMs: 1000,
+  });
   const all: Tally = { requests: arrivals.length, falseAllow: 0, falseDeny: 0 };
   const heavy: Tally = { requests: 0, falseAllow: 0, falseDeny: 0 };
   await runSchedule(
@@ -188,7 +204,12 @@ function summarize(raw: Raw) {
         encoding: {
           x: { field: 'algorithm', type: 'nominal', title: null },
           xOffset: { field: 'fill', type: 'ordinal' },
-          y: { field: 'bytesPerKey', type: 'quantitative', title: 'bytes per key (log scale)', scale: { type: 'log' } },
+          y: {
+            field: 'bytesPerKey',
+            type: 'quantitative',
+            title: 'bytes per key (log scale)',
+            scale: { type: 'log' },
+          },
           color: { field: 'fill', type: 'ordinal', title: 'requests in window' },
         },
       },

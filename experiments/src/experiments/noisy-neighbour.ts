@@ -1,11 +1,12 @@
 // Noisy neighbour (catalogue §9 #13): one tenant floods. With only a global cap, the flood takes
 // the shared quota and the quiet tenants are refused with it; with a per-tenant cap under the
 // global one (a hierarchical check), the flood is cut at its own level and the others pass.
-import { constantRate, merge, poisson, runSchedule } from '../load.ts';
-import { defineExperiment, type Row } from '../experiment.ts';
-import { labRedis, readyClient, limiterFor, pct } from '../lab.ts';
-import { seededRandom } from '../random.ts';
+
 import type { Rule } from '@lab/ratelimit';
+import { defineExperiment, type Row } from '../experiment.ts';
+import { labRedis, limiterFor, pct, readyClient } from '../lab.ts';
+import { constantRate, merge, poisson, runSchedule } from '../load.ts';
+import { seededRandom } from '../random.ts';
 
 const GLOBAL: Rule = { name: 'global', algorithm: 'sliding-window-counter', limit: 200, windowMs: 1000 };
 const TENANT: Rule = { name: 'tenant', algorithm: 'sliding-window-counter', limit: 60, windowMs: 1000 };
@@ -24,10 +25,10 @@ export default defineExperiment<Raw>({
   claim:
     'With per-tenant caps, other tenants\' success rate stays at 100 % while one tenant floods; with only a global cap they get starved. Source: 001 "Global 1M RPS → per-tenant 10K → per-user 100"; "one API key cannot consume entire global quota — hierarchical caps".',
   setup:
-    '@lab/ratelimit on the shared Redis, sliding-window counter. Global cap 200 req/s (the seeds\' 1M RPS scaled down to what two shared cores can drive); per-tenant cap 60 req/s, checked with the global cap in one atomic hierarchical check (`checkLevels`). Windows are 1 s instead of a minute so the run is short; the scripts read Redis `TIME`.',
+    "@lab/ratelimit on the shared Redis, sliding-window counter. Global cap 200 req/s (the seeds' 1M RPS scaled down to what two shared cores can drive); per-tenant cap 60 req/s, checked with the global cap in one atomic hierarchical check (`checkLevels`). Windows are 1 s instead of a minute so the run is short; the scripts read Redis `TIME`.",
   variants: ['global cap only (`check(global, "all")`)', 'per-tenant caps (`checkLevels([global, tenant])`)'],
   load: `four quiet tenants at ${QUIET_RATE} req/s each (Poisson), one noisy tenant at ${NOISY_RATE} req/s (constant), for 12 s (3 s quick). Every arrival is checked by both variants at the same moment, each on its own key prefix.`,
-  measured: 'the share of each tenant\'s requests admitted, per variant, overall and per 500 ms.',
+  measured: "the share of each tenant's requests admitted, per variant, overall and per 500 ms.",
   verdictRule:
     'reproduced when the quiet tenants get ≥ 99 % with per-tenant caps and ≤ 80 % with the global cap only; not reproduced when per-tenant caps leave them below 99 %; depends otherwise.',
   expectedSeconds: { full: 15, quick: 5 },
@@ -42,18 +43,20 @@ export default defineExperiment<Raw>({
     const redis = await labRedis('noisy');
     const client = await readyClient(redis);
     try {
-      const limiters = VARIANTS.map((variant) => limiterFor(client, redis.prefix, variant));
-      const decide = [
-        (tenant: string) => (limiters[0] as (typeof limiters)[0]).check(GLOBAL, 'all'),
-        (tenant: string) =>
-          (limiters[1] as (typeof limiters)[1]).checkLevels(
+      const globalOnly = limiterFor(client, redis.prefix, 'global-cap-only');
+      const perTenant = limiterFor(client, redis.prefix, 'per-tenant-caps');
+      // Same order as VARIANTS. The tag keeps both levels of a check in one Redis Cluster slot.
+      const decide = (tenant: string) =>
+        Promise.all([
+          globalOnly.check(GLOBAL, 'all'),
+          perTenant.checkLevels(
             [
               { rule: GLOBAL, key: 'all' },
               { rule: TENANT, key: tenant },
             ],
             { tag: 'lab' },
           ),
-      ];
+        ]);
       const events: { variant: string; tenant: string; atMs: number; allowed: boolean }[] = [];
       progress.step(`${arrivals.length} arrivals over ${durationMs / 1000} s, both variants`);
       const { maxLagMs } = await runSchedule(
@@ -61,9 +64,14 @@ export default defineExperiment<Raw>({
         async (i) => {
           const arrival = arrivals[i] as (typeof arrivals)[number];
           const tenant = tenantOf(arrival.source);
-          const results = await Promise.all(decide.map((d) => d(tenant)));
+          const results = await decide(tenant);
           results.forEach((result, v) => {
-            events.push({ variant: VARIANTS[v] as string, tenant, atMs: arrival.atMs, allowed: result.allowed });
+            events.push({
+              variant: VARIANTS[v] as string,
+              tenant,
+              atMs: arrival.atMs,
+              allowed: result.allowed,
+            });
           });
         },
       );
@@ -74,7 +82,8 @@ export default defineExperiment<Raw>({
     }
   },
   judge({ rows }) {
-    const quiet = (variant: string) => Number(rows.find((r) => r.variant === variant)?.['quiet tenants admitted %']);
+    const quiet = (variant: string) =>
+      Number(rows.find((r) => r.variant === variant)?.['quiet tenants admitted %']);
     const capped = quiet('per-tenant-caps');
     const global = quiet('global-cap-only');
     const facts = `quiet tenants admitted: ${capped} % with per-tenant caps, ${global} % with the global cap only`;
@@ -98,7 +107,10 @@ function summarize(
       const picked = mine.filter((e) => filter(e.tenant));
       return { sent: picked.length, allowed: picked.filter((e) => e.allowed).length };
     };
-    counts[variant] = [...QUIET_TENANTS, 'noisy'].map((tenant) => ({ tenant, ...tally((t) => t === tenant) }));
+    counts[variant] = [...QUIET_TENANTS, 'noisy'].map((tenant) => ({
+      tenant,
+      ...tally((t) => t === tenant),
+    }));
     const quiet = tally((t) => t !== 'noisy');
     const noisy = tally((t) => t === 'noisy');
     rows.push({
@@ -114,7 +126,12 @@ function summarize(
         const inBin = mine.filter(
           (e) => e.atMs >= t && e.atMs < t + BIN_MS && (e.tenant === 'noisy') === (group === 'noisy tenant'),
         );
-        values.push({ t: t / 1000, variant, group, admitted: pct(inBin.filter((e) => e.allowed).length, inBin.length) });
+        values.push({
+          t: t / 1000,
+          variant,
+          group,
+          admitted: pct(inBin.filter((e) => e.allowed).length, inBin.length),
+        });
       }
     }
   }
@@ -126,7 +143,12 @@ function summarize(
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 't', type: 'quantitative', title: 'time (s)' },
-          y: { field: 'admitted', type: 'quantitative', title: 'requests admitted (%)', scale: { domain: [0, 100] } },
+          y: {
+            field: 'admitted',
+            type: 'quantitative',
+            title: 'requests admitted (%)',
+            scale: { domain: [0, 100] },
+          },
           color: { field: 'variant', type: 'nominal' },
           strokeDash: { field: 'group', type: 'nominal' },
         },

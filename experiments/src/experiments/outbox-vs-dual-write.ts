@@ -7,7 +7,13 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { applyOutboxSchema, createOutboxRelay, enqueue } from '@lab/outbox';
 import { dualWritePublisher } from '@lab/outbox/demo';
-import { createKafkaFaultProxy, createTestDatabase, createTestKafka, type TestDatabase, uniqueName } from '@lab/testkit';
+import {
+  createKafkaFaultProxy,
+  createTestDatabase,
+  createTestKafka,
+  type TestDatabase,
+  uniqueName,
+} from '@lab/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { latencySummary } from '../lab.ts';
@@ -19,7 +25,14 @@ const VARIANTS = ['dual write', 'outbox'] as const;
 type Variant = (typeof VARIANTS)[number];
 const RATE = 40;
 
-type Result = { scenario: string; variant: Variant; committed: number; delivered: number; lost: number; lateMs: number[] };
+type Result = {
+  scenario: string;
+  variant: Variant;
+  committed: number;
+  delivered: number;
+  lost: number;
+  lateMs: number[];
+};
 type Raw = { results: Result[] };
 
 export default defineExperiment<Raw>({
@@ -29,10 +42,11 @@ export default defineExperiment<Raw>({
   claim:
     'With dual write, an event is lost when Kafka is down or the service crashes between the DB commit and the publish; with the transactional outbox it is delivered late. Source: 000 "if Kafka publish fails after DB commit, event is lost … This is the dual-write problem"; 001 "Dual write DB+Kafka | One succeeds one fails — inconsistent"; 003 "if data saved, event will eventually publish".',
   setup:
-    'A database of its own on the shared Postgres (an `orders` table plus the outbox schema) and topics of its own on the shared Kafka. Dual write is `dualWritePublisher` from `@lab/outbox/demo`; the outbox variant is `enqueue` in the order\'s transaction and `createOutboxRelay`. A reader consumes the topics directly from the broker and records which order ids arrived, and when. **Broker down:** every producer connection of the writers goes through testkit\'s Kafka fault proxy (Toxiproxy), which is cut for the middle third of the run; the dual-write producer retries twice (kafkajs\'s default would wait up to half a minute, longer than a request can). **Process killed:** the writer runs in a child process that SIGKILLs itself right after a seeded-random order\'s COMMIT and before its publish; the experiment restarts it from the next order each time (the outbox writer runs its relay, as a service would).',
+    "A database of its own on the shared Postgres (an `orders` table plus the outbox schema) and topics of its own on the shared Kafka. Dual write is `dualWritePublisher` from `@lab/outbox/demo`; the outbox variant is `enqueue` in the order's transaction and `createOutboxRelay`. A reader consumes the topics directly from the broker and records which order ids arrived, and when. **Broker down:** every producer connection of the writers goes through testkit's Kafka fault proxy (Toxiproxy), which is cut for the middle third of the run; the dual-write producer retries twice (kafkajs's default would wait up to half a minute, longer than a request can). **Process killed:** the writer runs in a child process that SIGKILLs itself right after a seeded-random order's COMMIT and before its publish; the experiment restarts it from the next order each time (the outbox writer runs its relay, as a service would).",
   variants: [...VARIANTS],
   load: `orders at ${RATE}/s at a constant rate. Broker down: 10 s (4 s quick), both variants at once. Process killed: 240 orders per variant with 3 kills (80 with 1 kill quick), the two variants side by side.`,
-  measured: 'orders committed, events delivered (distinct order ids), events lost (committed, never delivered), and how late delivered events were (commit to arrival at the reader).',
+  measured:
+    'orders committed, events delivered (distinct order ids), events lost (committed, never delivered), and how late delivered events were (commit to arrival at the reader).',
   verdictRule:
     'reproduced when dual write loses events in both scenarios and the outbox loses none in either; not reproduced otherwise.',
   expectedSeconds: { full: 60, quick: 35 },
@@ -83,7 +97,12 @@ function describe(results: Result[]): string {
 }
 
 /** Both variants write at once while the Kafka proxy is cut for the middle third of the run. */
-async function brokerDown(db: TestDatabase, topic: string, reader: Deliveries, quick: boolean): Promise<Result[]> {
+async function brokerDown(
+  db: TestDatabase,
+  topic: string,
+  reader: Deliveries,
+  quick: boolean,
+): Promise<Result[]> {
   const durationMs = quick ? 4000 : 10_000;
   const { proxy, socketFactory } = await createKafkaFaultProxy('exp-outbox-kafka');
   const viaProxy = new Kafka({
@@ -95,11 +114,18 @@ async function brokerDown(db: TestDatabase, topic: string, reader: Deliveries, q
   });
   const producer = viaProxy.producer();
   await producer.connect();
-  const relay = createOutboxRelay({ pool: db.pool, kafka: viaProxy, name: uniqueName('exp-relay'), pollIntervalMs: 100 });
+  const relay = createOutboxRelay({
+    pool: db.pool,
+    kafka: viaProxy,
+    name: uniqueName('exp-relay'),
+    pollIntervalMs: 100,
+  });
   relay.start();
   const dual = dualWritePublisher({ pool: db.pool, producer });
   const insert = (variant: Variant, id: number) => (tx: import('pg').PoolClient) =>
-    tx.query('INSERT INTO orders (variant, id, committed_ms) VALUES ($1, $2, $3)', [variant, id, Date.now()]).then(() => {});
+    tx
+      .query('INSERT INTO orders (variant, id, committed_ms) VALUES ($1, $2, $3)', [variant, id, Date.now()])
+      .then(() => {});
   const event = (variant: Variant, id: number) => ({
     topic,
     aggregateType: 'order',
@@ -108,7 +134,8 @@ async function brokerDown(db: TestDatabase, topic: string, reader: Deliveries, q
     payload: { variant, id },
   });
   const write = {
-    'dual write': (id: number) => dual.publish(insert('dual write', id), event('dual write', id)).catch(() => {}),
+    'dual write': (id: number) =>
+      dual.publish(insert('dual write', id), event('dual write', id)).catch(() => {}),
     outbox: async (id: number) => {
       const tx = await db.pool.connect();
       try {
@@ -157,10 +184,21 @@ async function processKilled(
     const crashPoints = Array.from({ length: kills }, (_, k) => k * segment + 5 + random.int(segment - 10));
     let next = 0;
     for (const crashAt of [...crashPoints, -1]) {
-      const child = spawnWriter({ variant, topic, first: next, last: total - 1, crashAt, db, brokers, relayName });
+      const child = spawnWriter({
+        variant,
+        topic,
+        first: next,
+        last: total - 1,
+        crashAt,
+        db,
+        brokers,
+        relayName,
+      });
       if (crashAt >= 0) {
         await once(child, 'exit');
-        const { rows } = await db.pool.query('SELECT max(id) AS max FROM orders WHERE variant = $1', [variant]);
+        const { rows } = await db.pool.query('SELECT max(id) AS max FROM orders WHERE variant = $1', [
+          variant,
+        ]);
         next = Number(rows[0].max) + 1;
       } else {
         await once(child, 'message');
@@ -268,7 +306,7 @@ function summarize(results: Result[]) {
     rows,
     raw: { results: results.map((r) => ({ ...r, lateMs: r.lateMs.map(Math.round) })) },
     notes: [
-      'Delays run from the order\'s commit to its arrival at the reader; the outbox\'s maximum is the outage (or the restart) plus the relay\'s catch-up.',
+      "Delays run from the order's commit to its arrival at the reader; the outbox's maximum is the outage (or the restart) plus the relay's catch-up.",
     ],
     chart: {
       spec: {
@@ -280,7 +318,11 @@ function summarize(results: Result[]) {
           encoding: {
             x: { field: 'variant', type: 'nominal', title: null },
             y: { field: 'events', type: 'quantitative', title: 'events', stack: true },
-            color: { field: 'fate', type: 'nominal', scale: { domain: ['delivered', 'lost'], range: ['#4c9f50', '#c0392b'] } },
+            color: {
+              field: 'fate',
+              type: 'nominal',
+              scale: { domain: ['delivered', 'lost'], range: ['#4c9f50', '#c0392b'] },
+            },
           },
         },
       },

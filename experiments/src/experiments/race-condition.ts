@@ -38,7 +38,10 @@ export default defineExperiment<Raw>({
     const redis = await labRedis('race');
     const workerFile = path.join(import.meta.dirname, 'race', 'worker.ts');
     const workers = Array.from({ length: PROCESSES }, () =>
-      fork(workerFile, { env: { ...process.env, REDIS_URL: redis.url, RACE_PREFIX: redis.prefix }, stdio: 'inherit' }),
+      fork(workerFile, {
+        env: { ...process.env, REDIS_URL: redis.url, RACE_PREFIX: redis.prefix },
+        stdio: 'inherit',
+      }),
     );
     try {
       await Promise.all(workers.map((w) => once(w, 'message')));
@@ -65,7 +68,12 @@ export default defineExperiment<Raw>({
             rounds.push({ variant, mode, round, admitted });
           }
         }
-        progress.step(`round ${round + 1}: ${rounds.slice(-4).map((r) => `${r.mode}/${r.variant} ${r.admitted}`).join(', ')}`);
+        progress.step(
+          `round ${round + 1}: ${rounds
+            .slice(-4)
+            .map((r) => `${r.mode}/${r.variant} ${r.admitted}`)
+            .join(', ')}`,
+        );
       }
       return summarize(rounds);
     } finally {

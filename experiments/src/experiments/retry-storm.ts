@@ -19,7 +19,11 @@ const VARIANTS = ['immediate retry', 'Retry-After, no jitter', 'Retry-After + ji
 type Variant = (typeof VARIANTS)[number];
 
 type Attempt = { atMs: number; ok: boolean };
-type Raw = { outage: { fromMs: number; toMs: number }; durationMs: number; attempts: Record<string, Attempt[]> };
+type Raw = {
+  outage: { fromMs: number; toMs: number };
+  durationMs: number;
+  attempts: Record<string, Attempt[]>;
+};
 
 export default defineExperiment<Raw>({
   name: 'retry-storm',
@@ -30,11 +34,12 @@ export default defineExperiment<Raw>({
   setup: `A local HTTP server started by the experiment with a capacity of ${CAPACITY} requests/s (a budget refilled continuously). A served request costs 1 unit; a refused one costs ${REFUSAL_COST} (parsing, authentication and the refusal itself are not free), and the budget can go as low as one second of capacity in debt. Over budget, or during the outage, it answers 503 with \`Retry-After: 1\`. Clients give up after ${MAX_ATTEMPTS} attempts.`,
   variants: [
     'immediate retry (the next attempt as soon as the 503 arrives)',
-    'Retry-After, no jitter (wait exactly the header\'s time)',
-    'Retry-After + jitter (wait the header\'s time plus up to as much again, at random)',
+    "Retry-After, no jitter (wait exactly the header's time)",
+    "Retry-After + jitter (wait the header's time plus up to as much again, at random)",
   ],
   load: `${DEMAND} new requests/s (Poisson, ${Math.round((DEMAND / CAPACITY) * 100)} % of capacity), 15 s per variant (6 s quick) with the server down from 3 s to 6 s (1 s to 2.5 s quick); variants run one after another with the same arrivals and a fresh server.`,
-  measured: 'attempts per request (load amplification), attempts and successes per 250 ms, requests that never succeeded, and the time from the end of the outage until ≥ 90 % of attempts succeed.',
+  measured:
+    'attempts per request (load amplification), attempts and successes per 250 ms, requests that never succeeded, and the time from the end of the outage until ≥ 90 % of attempts succeed.',
   verdictRule:
     'reproduced when immediate retries amplify the load ≥ 2x more than Retry-After + jitter and recover no sooner; depends when only one of the two holds; not reproduced otherwise.',
   expectedSeconds: { full: 50, quick: 22 },
@@ -142,14 +147,16 @@ async function startServer(outage: Raw['outage']) {
 function recoveryMs(log: Attempt[], outageEndMs: number, durationMs: number): number | null {
   for (let t = outageEndMs; t < durationMs; t += BIN_MS) {
     const inBin = log.filter((a) => a.atMs >= t && a.atMs < t + BIN_MS);
-    if (inBin.length > 0 && ratio(inBin.filter((a) => a.ok).length, inBin.length) >= 0.9) return t - outageEndMs;
+    if (inBin.length > 0 && ratio(inBin.filter((a) => a.ok).length, inBin.length) >= 0.9)
+      return t - outageEndMs;
   }
   return null;
 }
 
 function peakPerSecond(log: Attempt[]): number {
   const bins = new Map<number, number>();
-  for (const a of log) bins.set(Math.floor(a.atMs / BIN_MS), (bins.get(Math.floor(a.atMs / BIN_MS)) ?? 0) + 1);
+  for (const a of log)
+    bins.set(Math.floor(a.atMs / BIN_MS), (bins.get(Math.floor(a.atMs / BIN_MS)) ?? 0) + 1);
   return Math.max(0, ...bins.values()) * (1000 / BIN_MS);
 }
 
@@ -161,7 +168,12 @@ function summarize(rows: Row[], raw: Raw) {
       const inBin = log.filter((a) => a.atMs >= t && a.atMs < t + BIN_MS);
       if (t >= raw.durationMs && inBin.length === 0) break;
       values.push({ variant, t: t / 1000, kind: 'attempts', perSecond: inBin.length * (1000 / BIN_MS) });
-      values.push({ variant, t: t / 1000, kind: 'successes', perSecond: inBin.filter((a) => a.ok).length * (1000 / BIN_MS) });
+      values.push({
+        variant,
+        t: t / 1000,
+        kind: 'successes',
+        perSecond: inBin.filter((a) => a.ok).length * (1000 / BIN_MS),
+      });
     }
   }
   // The raw attempt log is large; the JSON keeps per-bin counts (the chart values) instead.

@@ -17,7 +17,12 @@ const RATE = 400;
 const TTL_MS = 1000;
 const QUERY_MS = 50;
 const BIN_MS = 100;
-const VARIANTS = ['no protection', 'single-flight', 'single-flight + lock', 'single-flight + lock + XFetch'] as const;
+const VARIANTS = [
+  'no protection',
+  'single-flight',
+  'single-flight + lock',
+  'single-flight + lock + XFetch',
+] as const;
 type Variant = (typeof VARIANTS)[number];
 
 type Get = (key: string) => Promise<unknown>;
@@ -34,7 +39,7 @@ export default defineExperiment<Raw>({
   load: `${RATE} req/s (Poisson) on one key, spread evenly over the ${INSTANCES} instances, 8 s per variant (3 s quick), variants one after another with the same arrivals.`,
   measured: 'database queries (in all, and per 100 ms), and read latency p50/p99/max.',
   verdictRule:
-    'reproduced when no protection runs ≥ 5x the queries of the lock, the lock runs about one query per expiry (≤ 1.5 per expiry), and XFetch\'s p99 read latency is below the unprotected one; not reproduced otherwise.',
+    "reproduced when no protection runs ≥ 5x the queries of the lock, the lock runs about one query per expiry (≤ 1.5 per expiry), and XFetch's p99 read latency is below the unprotected one; not reproduced otherwise.",
   expectedSeconds: { full: 40, quick: 16 },
   async run({ quick, seed, progress }) {
     const durationMs = quick ? 3000 : 8000;
@@ -87,7 +92,8 @@ export default defineExperiment<Raw>({
     }
   },
   judge({ rows }) {
-    const get = (variant: Variant, column: string) => Number(rows.find((r) => r.variant === variant)?.[column]);
+    const get = (variant: Variant, column: string) =>
+      Number(rows.find((r) => r.variant === variant)?.[column]);
     const none = get('no protection', 'database queries');
     const lock = get('single-flight + lock', 'database queries');
     const lockPerExpiry = get('single-flight + lock', 'queries per expiry');

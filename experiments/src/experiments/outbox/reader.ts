@@ -1,7 +1,8 @@
 // The outbox experiment's reader: consumes the experiment's topics straight from the broker (never
 // through the fault proxy) and remembers when each order's first event arrived.
-import type { Kafka } from 'kafkajs';
+
 import { uniqueName } from '@lab/testkit';
+import type { Kafka } from 'kafkajs';
 
 export type Deliveries = {
   /** When the first event for this order arrived on `topic`, or undefined. */

@@ -22,7 +22,11 @@ const rate = Number(env('RATE'));
 
 const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: 8 });
 pool.on('error', () => {});
-const kafka = new Kafka({ clientId: 'exp-writer', brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  clientId: 'exp-writer',
+  brokers: env('KAFKA_BROKERS').split(','),
+  logLevel: logLevel.NOTHING,
+});
 const crash = () => process.kill(process.pid, 'SIGKILL');
 
 const insertOrder = (tx: pg.PoolClient, id: number) =>
@@ -62,7 +66,13 @@ if (variant === 'dual write') {
 }
 
 function event(id: number) {
-  return { topic, aggregateType: 'order', aggregateId: String(id), eventType: 'order.created', payload: { variant, id } };
+  return {
+    topic,
+    aggregateType: 'order',
+    aggregateId: String(id),
+    eventType: 'order.created',
+    payload: { variant, id },
+  };
 }
 
 const ids = Array.from({ length: last - first + 1 }, (_, i) => first + i);

@@ -23,7 +23,13 @@ export type RoundMessage = {
 const LONG_WINDOW_MS = 86_400_000; // a day: nothing refills or resets during a round
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const prefix = process.env.RACE_PREFIX ?? 'race:';
-const limiter = createRateLimiter({ redis, registry: new Registry(), prefix, localBlock: false, name: 'race' });
+const limiter = createRateLimiter({
+  redis,
+  registry: new Registry(),
+  prefix,
+  localBlock: false,
+  name: 'race',
+});
 
 async function runRound(round: RoundMessage): Promise<number> {
   const naive = naiveGetThenIncrLimiter(redis, { limit: round.limit, windowMs: LONG_WINDOW_MS, prefix });
