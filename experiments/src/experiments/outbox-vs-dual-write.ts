@@ -28,6 +28,8 @@ const RATE = 40;
 type Result = {
   scenario: string;
   variant: Variant;
+  /** Writer processes killed between commit and publish (process-killed scenario only). */
+  kills?: number;
   committed: number;
   delivered: number;
   lost: number;
@@ -175,13 +177,17 @@ async function processKilled(
   seed: number,
 ): Promise<Result[]> {
   const total = quick ? 80 : 240;
-  const kills = quick ? 1 : 3;
+  const killsPerVariant = quick ? 1 : 3;
   const random = seededRandom(seed);
   const relayName = uniqueName('exp-crash-relay');
+  const kills: Record<Variant, number> = { 'dual write': 0, outbox: 0 };
   const runVariant = async (variant: Variant) => {
     // Kill points spread over the run, one per segment, at a seeded position within it.
-    const segment = Math.floor(total / (kills + 1));
-    const crashPoints = Array.from({ length: kills }, (_, k) => k * segment + 5 + random.int(segment - 10));
+    const segment = Math.floor(total / (killsPerVariant + 1));
+    const crashPoints = Array.from(
+      { length: killsPerVariant },
+      (_, k) => k * segment + 5 + random.int(segment - 10),
+    );
     let next = 0;
     for (const crashAt of [...crashPoints, -1]) {
       const child = spawnWriter({
@@ -195,7 +201,8 @@ async function processKilled(
         relayName,
       });
       if (crashAt >= 0) {
-        await once(child, 'exit');
+        const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
+        if (signal === 'SIGKILL') kills[variant] += 1;
         const { rows } = await db.pool.query('SELECT max(id) AS max FROM orders WHERE variant = $1', [
           variant,
         ]);
@@ -210,7 +217,8 @@ async function processKilled(
     }
   };
   await Promise.all(VARIANTS.map(runVariant));
-  return settle(db, reader, topic, 'process killed', 5000);
+  const results = await settle(db, reader, topic, 'process killed', 5000);
+  return results.map((r) => ({ ...r, kills: kills[r.variant] }));
 }
 
 function spawnWriter(o: {
@@ -290,6 +298,7 @@ function summarize(results: Result[]) {
     return {
       scenario: r.scenario,
       variant: r.variant,
+      'writer processes killed': r.kills ?? '',
       'orders committed': r.committed,
       'events delivered': r.delivered,
       'events lost': r.lost,

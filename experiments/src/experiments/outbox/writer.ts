@@ -36,16 +36,16 @@ let write: (id: number) => Promise<void>;
 if (variant === 'dual write') {
   const producer = kafka.producer();
   await producer.connect();
-  let current = 0;
-  const publisher = dualWritePublisher({
-    pool,
-    producer,
-    betweenCommitAndPublish: () => {
-      if (current === crashAt) crash();
-    },
-  });
+  // One publisher per order, so the kill point knows which order it is in, even with several
+  // orders in flight at once (the load is open: a slow write does not hold the next one back).
   write = async (id) => {
-    current = id;
+    const publisher = dualWritePublisher({
+      pool,
+      producer,
+      betweenCommitAndPublish: () => {
+        if (id === crashAt) crash();
+      },
+    });
     await publisher.publish((tx) => insertOrder(tx, id).then(() => {}), event(id));
   };
 } else {
