@@ -25,7 +25,13 @@ export async function readyClient(redis: LabRedis): Promise<Redis> {
   return client;
 }
 
-/** A limiter on its own key prefix and metric registry, so variants never share a counter. */
+/**
+ * A limiter on its own key prefix and metric registry, so variants never share a counter. An
+ * experiment about an algorithm must see Redis's decision, not a fallback: with the library's
+ * 100 ms time limit, a shared machine under load makes some checks fail open (which is what the
+ * fail-modes experiment measures, with the defaults). So the time limit here is 2 s and there is
+ * no breaker, unless the caller asks otherwise.
+ */
 export function limiterFor(
   redis: Redis,
   prefix: string,
@@ -37,6 +43,8 @@ export function limiterFor(
     registry: new Registry(),
     name: `exp-${variant}`,
     prefix: `${prefix}${variant}:`,
+    timeoutMs: 2000,
+    breaker: false,
     ...options,
   });
 }

@@ -66,7 +66,12 @@ export default defineExperiment<Raw>({
     try {
       await Promise.all(clients.map((c) => once(c, 'ready')));
       const limiters = VARIANTS.map((variant, i) =>
-        limiterFor(clients[i] as Redis, 'exp:', variant, variant === 'insurance' ? { insurance: true } : {}),
+        limiterFor(clients[i] as Redis, 'exp:', variant, {
+          // The library's defaults, spelled out: a 100 ms time limit and the breaker.
+          timeoutMs: 100,
+          breaker: {},
+          insurance: variant === 'insurance',
+        }),
       );
       const rules = VARIANTS.map(
         (v): Rule => ({ ...RULE, failMode: v === 'fail-closed' ? 'closed' : 'open' }),

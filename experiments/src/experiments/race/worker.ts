@@ -23,34 +23,45 @@ export type RoundMessage = {
 const LONG_WINDOW_MS = 86_400_000; // a day: nothing refills or resets during a round
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const prefix = process.env.RACE_PREFIX ?? 'race:';
+// A generous time limit and no breaker: a check must be decided by the script, not by a fail-open
+// fallback when three processes flood a busy machine. Fallbacks are counted and reported anyway.
 const limiter = createRateLimiter({
   redis,
   registry: new Registry(),
   prefix,
   localBlock: false,
   name: 'race',
+  timeoutMs: 2000,
+  breaker: false,
 });
 
-async function runRound(round: RoundMessage): Promise<number> {
+export type RoundReply = { admitted: number; fallbacks: number };
+
+async function runRound(round: RoundMessage): Promise<RoundReply> {
   const naive = naiveGetThenIncrLimiter(redis, { limit: round.limit, windowMs: LONG_WINDOW_MS, prefix });
+  const rule = {
+    name: 'race',
+    algorithm: 'token-bucket',
+    limit: round.limit,
+    windowMs: LONG_WINDOW_MS,
+  } as const;
   const check =
     round.variant === 'Lua script'
-      ? async () =>
-          (
-            await limiter.check(
-              { name: 'race', algorithm: 'token-bucket', limit: round.limit, windowMs: LONG_WINDOW_MS },
-              round.key,
-            )
-          ).allowed
-      : async () => (await naive.check(round.key)).allowed;
+      ? async () => {
+          const result = await limiter.check(rule, round.key);
+          return { allowed: result.allowed, fallback: result.source !== 'redis' };
+        }
+      : async () => ({ allowed: (await naive.check(round.key)).allowed, fallback: false });
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, round.startAt - Date.now())));
-  let admitted = 0;
-  const once = async () => {
-    if (await check()) admitted += 1;
+  const reply: RoundReply = { admitted: 0, fallbacks: 0 };
+  const fire = async () => {
+    const { allowed, fallback } = await check();
+    if (allowed) reply.admitted += 1;
+    if (fallback) reply.fallbacks += 1;
   };
-  if (round.mode === 'burst') await Promise.all(Array.from({ length: round.count }, once));
-  else await runSchedule(constantRate(round.count, round.durationMs), once);
-  return admitted;
+  if (round.mode === 'burst') await Promise.all(Array.from({ length: round.count }, fire));
+  else await runSchedule(constantRate(round.count, round.durationMs), fire);
+  return reply;
 }
 
 process.on('message', (message: RoundMessage | 'exit') => {
@@ -59,7 +70,7 @@ process.on('message', (message: RoundMessage | 'exit') => {
     process.exit(0);
   }
   runRound(message).then(
-    (admitted) => process.send?.({ admitted }),
+    (reply) => process.send?.(reply),
     (error: unknown) => process.send?.({ error: String(error) }),
   );
 });
