@@ -21,3 +21,19 @@ export async function renderChart(spec: ChartSpec, values: Row[], title: string)
     view.finalize();
   }
 }
+
+/**
+ * Small multiples: one panel per value of `field`, in rows (or side by side as columns), so each
+ * variant gets its own time line on a shared x axis.
+ */
+export function facet(
+  field: string,
+  panel: ChartSpec,
+  { height = 110, width = 560, column = false, independentY = false } = {},
+): ChartSpec {
+  return {
+    facet: { [column ? 'column' : 'row']: { field, type: 'nominal', title: null } },
+    ...(independentY ? { resolve: { scale: { y: 'independent' } } } : {}),
+    spec: { width, height, ...panel },
+  };
+}

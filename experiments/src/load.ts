@@ -61,13 +61,16 @@ export async function runSchedule(
   return { maxLagMs };
 }
 
-/** Bins events by time: `[{ t: binStartMs, ...counts }]`, one record per bin and series. */
+/**
+ * Counts events per time bin: one record per series and bin, `t` the bin's start in ms. A series
+ * named in `seriesNames` with no events still gets its (zero) bins, so a chart keeps its panel.
+ */
 export function binCounts(
   events: readonly { atMs: number; series: string }[],
   binMs: number,
   durationMs: number,
+  seriesNames: readonly string[] = [...new Set(events.map((e) => e.series))],
 ): { t: number; series: string; count: number }[] {
-  const seriesNames = [...new Set(events.map((e) => e.series))];
   const bins = Math.ceil(durationMs / binMs);
   const counts = new Map<string, number[]>(seriesNames.map((s) => [s, new Array(bins).fill(0)]));
   for (const e of events) {

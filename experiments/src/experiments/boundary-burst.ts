@@ -26,14 +26,7 @@ export default defineExperiment<Raw>({
   claim:
     'A fixed window admits 2x the limit across a window edge ("199 at 0:59 + 199 at 1:00", 001; "Burst at window boundaries (2x allowed)", 003; "allows 2x burst at window boundaries", 004); sliding log, sliding counter, token bucket and leaky bucket do not.',
   setup: `@lab/ratelimit on the shared Redis, one limiter per algorithm with the in-memory block list off (so Redis decides every request). Rule: ${LIMIT} requests per ${WINDOW_MS / 1000} s window (the seeds' minute scaled to one second; the scripts read Redis \`TIME\`, and the bursts are aimed in Redis time). Buckets and GCRA: burst = limit, refill = limit per window. Each round uses fresh keys.`,
-  variants: [
-    'fixed-window',
-    'sliding-window-log',
-    'sliding-window-counter',
-    'token-bucket',
-    'leaky-bucket',
-    'gcra',
-  ],
+  variants: [...ALGORITHMS],
   load: `per round, ${LIMIT} concurrent requests ${BEFORE_MS} ms before a window edge and ${LIMIT} more ${AFTER_MS} ms after it, against all six algorithms at the same edge; 5 rounds (1 quick).`,
   measured: `requests admitted in each burst; the total is what passed within about 105 ms (a round counts only if both bursts landed in their slots, the second finishing within ${SLOT_MS} ms after the edge).`,
   verdictRule:

@@ -4,9 +4,10 @@
 // arrive together wait their turn instead (here: the client waits Retry-After and tries again,
 // which is where the leaky bucket's queueing latency shows up).
 import type { Rule } from '@lab/ratelimit';
+import { facet } from '../chart.ts';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { labRedis, latencySummary, limiterFor, pct, readyClient } from '../lab.ts';
-import { poisson, runSchedule } from '../load.ts';
+import { binCounts, poisson, runSchedule } from '../load.ts';
 import { seededRandom } from '../random.ts';
 
 const RATE = 20;
@@ -97,42 +98,41 @@ function summarize(admissions: Admission[], durationMs: number) {
   for (const variant of VARIANTS) {
     const mine = admissions.filter((a) => a.variant === variant);
     const admitted = mine.filter((a) => a.admittedMs !== undefined) as Required<Admission>[];
-    const bins = new Array(Math.ceil(span / BIN_MS)).fill(0) as number[];
-    for (const a of admitted) {
-      const bin = Math.floor(a.admittedMs / BIN_MS);
-      if (bin < bins.length) bins[bin] = (bins[bin] as number) + 1;
-    }
+    const bins = binCounts(
+      admitted.map((a) => ({ atMs: a.admittedMs, series: variant })),
+      BIN_MS,
+      span,
+      [variant],
+    );
     const waits = latencySummary(admitted.map((a) => a.admittedMs - a.arrivedMs));
     rows.push({
       variant,
       arrivals: mine.length,
       'admitted %': pct(admitted.length, mine.length),
       'dropped after 2 s': mine.length - admitted.length,
-      [`busiest ${BIN_MS} ms`]: Math.max(...bins),
+      [`busiest ${BIN_MS} ms`]: Math.max(...bins.map((bin) => bin.count)),
       'wait p50 ms': waits.p50,
       'wait p99 ms': waits.p99,
     });
-    bins.forEach((count, i) => {
-      values.push({ variant, t: (i * BIN_MS) / 1000, 'per second': (count * 1000) / BIN_MS });
-    });
+    for (const bin of bins)
+      values.push({ variant, t: bin.t / 1000, 'per second': (bin.count * 1000) / BIN_MS });
   }
   return {
     rows,
     raw: { admissions, durationMs },
     notes: ['Arrival times and admission times are measured in this process, from the start of the run.'],
     chart: {
-      spec: {
-        facet: { row: { field: 'variant', type: 'nominal', title: null } },
-        spec: {
-          width: 560,
-          height: 120,
+      spec: facet(
+        'variant',
+        {
           mark: { type: 'bar' },
           encoding: {
             x: { field: 't', type: 'quantitative', title: 'time (s)', bin: { step: BIN_MS / 1000 } },
             y: { field: 'per second', type: 'quantitative', title: 'admitted per s (100 ms bins)' },
           },
         },
-      },
+        { height: 120 },
+      ),
       values,
     },
   };

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { type CircuitBreaker, createCircuitBreaker } from '@lab/resilience';
 import { createFaultProxy } from '@lab/testkit';
 import { Registry } from 'prom-client';
+import { facet } from '../chart.ts';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { latencySummary, pct } from '../lab.ts';
 import { constantRate, runSchedule } from '../load.ts';
@@ -177,12 +178,9 @@ function summarize(calls: Call[], phaseMs: number, upstreamCalls: Raw['upstreamC
       `Phases: healthy 0-${phaseMs / 1000} s, slow to ${(2 * phaseMs) / 1000} s, failing to ${(3 * phaseMs) / 1000} s, recovered to ${(4 * phaseMs) / 1000} s. Time to recover (first 250 ms bin with ≥ 90 % successes after the upstream recovered): ${VARIANTS.map((v) => `${v} ${recoveryMs[v] ?? 'never'} ms`).join(', ')}.`,
     ],
     chart: {
-      spec: {
-        facet: { row: { field: 'metric', type: 'nominal', title: null } },
-        resolve: { scale: { y: 'independent' } },
-        spec: {
-          width: 560,
-          height: 140,
+      spec: facet(
+        'metric',
+        {
           mark: { type: 'line', interpolate: 'step-after' },
           encoding: {
             x: { field: 't', type: 'quantitative', title: 'time (s): healthy, slow, failing, recovered' },
@@ -190,7 +188,8 @@ function summarize(calls: Call[], phaseMs: number, upstreamCalls: Raw['upstreamC
             color: { field: 'variant', type: 'nominal' },
           },
         },
-      },
+        { height: 140, independentY: true },
+      ),
       values,
     },
   };

@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import type { Rule } from '@lab/ratelimit';
 import { Redis } from 'ioredis';
+import { facet } from '../chart.ts';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { latencySummary, limiterFor, pct } from '../lab.ts';
 import { merge, poisson, runSchedule } from '../load.ts';
@@ -182,11 +183,9 @@ function summarize(events: Event[], phases: Raw['phases']) {
       `Redis was killed at ${(phases.downAtMs / 1000).toFixed(1)} s and started again at ${(phases.upAtMs / 1000).toFixed(1)} s; it comes back empty (no persistence), so the counters start over.`,
     ],
     chart: {
-      spec: {
-        facet: { row: { field: 'variant', type: 'nominal', title: null } },
-        spec: {
-          width: 560,
-          height: 110,
+      spec: facet(
+        'variant',
+        {
           mark: { type: 'area', interpolate: 'step-after' },
           encoding: {
             x: { field: 't', type: 'quantitative', title: 'time (s); Redis down in the middle third' },
@@ -201,7 +200,8 @@ function summarize(events: Event[], phases: Raw['phases']) {
             },
           },
         },
-      },
+        { height: 110 },
+      ),
       values,
     },
   };

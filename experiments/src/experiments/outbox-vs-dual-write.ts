@@ -15,6 +15,7 @@ import {
   uniqueName,
 } from '@lab/testkit';
 import { Kafka, logLevel } from 'kafkajs';
+import { facet } from '../chart.ts';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { latencySummary } from '../lab.ts';
 import { constantRate, runSchedule } from '../load.ts';
@@ -318,11 +319,9 @@ function summarize(results: Result[]) {
       "Delays run from the order's commit to its arrival at the reader; the outbox's maximum is the outage (or the restart) plus the relay's catch-up.",
     ],
     chart: {
-      spec: {
-        facet: { column: { field: 'scenario', type: 'nominal', title: null } },
-        spec: {
-          width: 250,
-          height: 220,
+      spec: facet(
+        'scenario',
+        {
           mark: { type: 'bar' },
           encoding: {
             x: { field: 'variant', type: 'nominal', title: null },
@@ -334,7 +333,8 @@ function summarize(results: Result[]) {
             },
           },
         },
-      },
+        { height: 220, width: 250, column: true },
+      ),
       values,
     },
   };

@@ -5,6 +5,7 @@
 // same instant.
 import http from 'node:http';
 import { parseRetryAfter } from '@lab/resilience';
+import { facet } from '../chart.ts';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { pct, ratio } from '../lab.ts';
 import { poisson, runSchedule } from '../load.ts';
@@ -185,11 +186,9 @@ function summarize(rows: Row[], raw: Raw) {
       `The server was down from ${raw.outage.fromMs / 1000} s to ${raw.outage.toMs / 1000} s; its capacity is ${CAPACITY} req/s, shown as the dashed line. Times are measured from each variant's own start.`,
     ],
     chart: {
-      spec: {
-        facet: { row: { field: 'variant', type: 'nominal', title: null } },
-        spec: {
-          width: 560,
-          height: 110,
+      spec: facet(
+        'variant',
+        {
           layer: [
             {
               mark: { type: 'line', interpolate: 'step-after' },
@@ -202,7 +201,8 @@ function summarize(rows: Row[], raw: Raw) {
             { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { y: { datum: CAPACITY } } },
           ],
         },
-      },
+        { height: 110 },
+      ),
       values,
     },
   };

@@ -7,9 +7,10 @@ import { testDependencies } from '@lab/testkit';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { Registry } from 'prom-client';
+import { facet } from '../chart.ts';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { type LabRedis, labRedis, latencySummary, readyClient } from '../lab.ts';
-import { poisson, runSchedule } from '../load.ts';
+import { binCounts, poisson, runSchedule } from '../load.ts';
 import { seededRandom } from '../random.ts';
 
 const INSTANCES = 4;
@@ -143,17 +144,12 @@ async function makeInstances(
 }
 
 function summarize(rows: Row[], queries: Raw['queries'], durationMs: number) {
-  const values: Row[] = [];
-  for (const variant of VARIANTS) {
-    const bins = new Array(Math.ceil(durationMs / BIN_MS) + 5).fill(0) as number[];
-    for (const t of queries[variant] ?? []) {
-      const bin = Math.floor(t / BIN_MS);
-      if (bin < bins.length) bins[bin] = (bins[bin] as number) + 1;
-    }
-    bins.forEach((count, i) => {
-      values.push({ variant, t: (i * BIN_MS) / 1000, queries: count });
-    });
-  }
+  const events = VARIANTS.flatMap((series) => (queries[series] ?? []).map((atMs) => ({ atMs, series })));
+  const values: Row[] = binCounts(events, BIN_MS, durationMs + 500, VARIANTS).map(({ t, series, count }) => ({
+    variant: series,
+    t: t / 1000,
+    queries: count,
+  }));
   return {
     rows,
     raw: { queries, durationMs },
@@ -161,18 +157,17 @@ function summarize(rows: Row[], queries: Raw['queries'], durationMs: number) {
       'Each variant warms its instances before the load starts (that first load is not counted), so every query counted follows an expiry or an early refresh.',
     ],
     chart: {
-      spec: {
-        facet: { row: { field: 'variant', type: 'nominal', title: null } },
-        spec: {
-          width: 560,
-          height: 80,
+      spec: facet(
+        'variant',
+        {
           mark: { type: 'bar' },
           encoding: {
             x: { field: 't', type: 'quantitative', title: 'time (s)', bin: { step: BIN_MS / 1000 } },
             y: { field: 'queries', type: 'quantitative', title: 'DB queries / 100 ms' },
           },
         },
-      },
+        { height: 80 },
+      ),
       values,
     },
   };
