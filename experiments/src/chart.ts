@@ -12,7 +12,13 @@ export async function renderChart(spec: ChartSpec, values: Row[], title: string)
     height: 260,
     ...spec,
     data: { values },
-    config: { font: 'sans-serif', background: 'white', ...((spec.config as object | undefined) ?? {}) },
+    config: {
+      font: 'sans-serif',
+      background: 'white',
+      // Variant names are long sentences; the default 160 px cuts them to "client clock, one …".
+      legend: { labelLimit: 360 },
+      ...((spec.config as object | undefined) ?? {}),
+    },
   } as unknown as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(full).spec), { renderer: 'none' });
   try {

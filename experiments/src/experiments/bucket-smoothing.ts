@@ -127,8 +127,13 @@ function summarize(admissions: Admission[], durationMs: number) {
         {
           mark: { type: 'bar' },
           encoding: {
-            x: { field: 't', type: 'quantitative', title: 'time (s)', bin: { step: BIN_MS / 1000 } },
-            y: { field: 'per second', type: 'quantitative', title: 'admitted per s (100 ms bins)' },
+            x: {
+              field: 't',
+              type: 'quantitative',
+              title: 'time (s); requests reaching the backend, per 100 ms bin',
+              bin: { step: BIN_MS / 1000 },
+            },
+            y: { field: 'per second', type: 'quantitative', title: 'admitted / s' },
           },
         },
         { height: 120 },

@@ -206,7 +206,7 @@ function summarize(raw: Raw) {
         transform: [{ filter: 'datum.bytesPerKey > 0' }],
         mark: { type: 'bar' },
         encoding: {
-          x: { field: 'algorithm', type: 'nominal', title: null },
+          x: { field: 'algorithm', type: 'nominal', title: null, axis: { labelAngle: -20 } },
           xOffset: { field: 'fill', type: 'ordinal' },
           y: {
             field: 'bytesPerKey',

@@ -140,7 +140,7 @@ function summarize(
     raw: { counts, maxLagMs },
     chart: {
       spec: {
-        mark: { type: 'line', point: true },
+        mark: { type: 'line', strokeWidth: 2 },
         encoding: {
           x: { field: 't', type: 'quantitative', title: 'time (s)' },
           y: {

@@ -324,7 +324,7 @@ function summarize(results: Result[]) {
         {
           mark: { type: 'bar' },
           encoding: {
-            x: { field: 'variant', type: 'nominal', title: null },
+            x: { field: 'variant', type: 'nominal', title: null, axis: { labelAngle: 0 } },
             y: { field: 'events', type: 'quantitative', title: 'events', stack: true },
             color: {
               field: 'fate',

@@ -122,7 +122,7 @@ function summarize(rounds: Round[]) {
           {
             mark: { type: 'point', filled: true, size: 80 },
             encoding: {
-              x: { field: 'variant', type: 'nominal', title: null },
+              x: { field: 'variant', type: 'nominal', title: null, axis: { labelAngle: 0 } },
               xOffset: { field: 'mode', type: 'nominal' },
               y: { field: 'admitted', type: 'quantitative', title: `admitted per round (limit ${LIMIT})` },
               color: { field: 'mode', type: 'nominal', title: 'load' },

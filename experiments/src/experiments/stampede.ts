@@ -162,8 +162,13 @@ function summarize(rows: Row[], queries: Raw['queries'], durationMs: number) {
         {
           mark: { type: 'bar' },
           encoding: {
-            x: { field: 't', type: 'quantitative', title: 'time (s)', bin: { step: BIN_MS / 1000 } },
-            y: { field: 'queries', type: 'quantitative', title: 'DB queries / 100 ms' },
+            x: {
+              field: 't',
+              type: 'quantitative',
+              title: 'time (s); database queries per 100 ms',
+              bin: { step: BIN_MS / 1000 },
+            },
+            y: { field: 'queries', type: 'quantitative', title: 'queries' },
           },
         },
         { height: 80 },
