@@ -69,7 +69,7 @@ export function markdown(experiment: Experiment, r: ResultFile): string {
     '',
     `> **Claim** (catalogue ${experiment.catalogue}): ${experiment.claim}`,
     '',
-    `**Verdict: ${r.verdict}.** ${r.reason}`,
+    `**Verdict: ${r.verdict}.** ${capitalize(r.reason)}`,
     '',
     '## Setup',
     '',
@@ -127,7 +127,7 @@ export async function writeIndex(dir: string): Promise<void> {
     .sort((a, b) => catalogueOrder(a.catalogue) - catalogueOrder(b.catalogue))
     .map(
       (r) =>
-        `- [${r.title}](${r.experiment}.md) (${r.catalogue}): **${r.verdict}**. ${firstSentence(r.reason)}`,
+        `- [${r.title}](${r.experiment}.md) (${r.catalogue}): **${r.verdict}**. ${capitalize(firstSentence(r.reason))}`,
     );
   const text = [
     '# Experiments',
@@ -143,6 +143,10 @@ export async function writeIndex(dir: string): Promise<void> {
 function catalogueOrder(catalogue: string): number {
   const n = /#(\d+)/.exec(catalogue);
   return n ? Number(n[1]) : 1000;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function firstSentence(text: string): string {

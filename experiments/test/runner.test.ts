@@ -181,13 +181,13 @@ describe('running and writing results', () => {
 
       const md = await readFile(path.join(dir, 'works.md'), 'utf8');
       assert.match(md, /A stand-in claim that the runner must quote\./);
-      assert.match(md, /\*\*Verdict: reproduced\.\*\* a beat b\./);
+      assert.match(md, /\*\*Verdict: reproduced\.\*\* A beat b\./);
       assert.match(md, /\| variant \| value \| quick \|/);
       assert.match(md, /!\[Fake works\]\(works\.svg\)/);
       assert.match(md, /- a note for the write-up/);
 
       const index = await readFile(path.join(dir, 'README.md'), 'utf8');
-      assert.match(index, /- \[Fake works\]\(works\.md\) \(§9 #99\): \*\*reproduced\*\*\. a beat b\./);
+      assert.match(index, /- \[Fake works\]\(works\.md\) \(§9 #99\): \*\*reproduced\*\*\. A beat b\./);
       assert.doesNotMatch(index, /broken/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -43,7 +43,7 @@ export default defineExperiment<Raw>({
     'attempts per request (load amplification), attempts and successes per 250 ms, requests that never succeeded, and the time from the end of the outage until ≥ 90 % of attempts succeed.',
   verdictRule:
     'reproduced when immediate retries amplify the load ≥ 2x more than Retry-After + jitter and recover no sooner; depends when only one of the two holds; not reproduced otherwise.',
-  expectedSeconds: { full: 50, quick: 22 },
+  expectedSeconds: { full: 65, quick: 25 },
   async run({ quick, seed, progress }) {
     const durationMs = quick ? 6000 : 15_000;
     const outage = quick ? { fromMs: 1000, toMs: 2500 } : { fromMs: 3000, toMs: 6000 };
