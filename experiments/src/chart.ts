@@ -43,3 +43,24 @@ export function facet(
     spec: { width, height, ...panel },
   };
 }
+
+/** One bar chart per variant of counts over time, in bins of `binMs` (values: { variant, t (s), [y] }). */
+export function binnedBarsPerVariant(o: {
+  y: string;
+  yTitle: string;
+  xTitle: string;
+  binMs: number;
+  height: number;
+}) {
+  return facet(
+    'variant',
+    {
+      mark: { type: 'bar' },
+      encoding: {
+        x: { field: 't', type: 'quantitative', title: o.xTitle, bin: { step: o.binMs / 1000 } },
+        y: { field: o.y, type: 'quantitative', title: o.yTitle },
+      },
+    },
+    { height: o.height },
+  );
+}

@@ -4,7 +4,7 @@
 // arrive together wait their turn instead (here: the client waits Retry-After and tries again,
 // which is where the leaky bucket's queueing latency shows up).
 import type { Rule } from '@lab/ratelimit';
-import { facet } from '../chart.ts';
+import { binnedBarsPerVariant } from '../chart.ts';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { labRedis, latencySummary, limiterFor, pct, readyClient } from '../lab.ts';
 import { binCounts, poisson, runSchedule } from '../load.ts';
@@ -122,22 +122,13 @@ function summarize(admissions: Admission[], durationMs: number) {
     raw: { admissions, durationMs },
     notes: ['Arrival times and admission times are measured in this process, from the start of the run.'],
     chart: {
-      spec: facet(
-        'variant',
-        {
-          mark: { type: 'bar' },
-          encoding: {
-            x: {
-              field: 't',
-              type: 'quantitative',
-              title: 'time (s); requests reaching the backend, per 100 ms bin',
-              bin: { step: BIN_MS / 1000 },
-            },
-            y: { field: 'per second', type: 'quantitative', title: 'admitted / s' },
-          },
-        },
-        { height: 120 },
-      ),
+      spec: binnedBarsPerVariant({
+        y: 'per second',
+        yTitle: 'admitted / s',
+        xTitle: 'time (s); requests reaching the backend, per 100 ms bin',
+        binMs: BIN_MS,
+        height: 120,
+      }),
       values,
     },
   };

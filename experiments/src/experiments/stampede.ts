@@ -7,7 +7,7 @@ import { testDependencies } from '@lab/testkit';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { facet } from '../chart.ts';
+import { binnedBarsPerVariant } from '../chart.ts';
 import { defineExperiment, type Row } from '../experiment.ts';
 import { type LabRedis, labRedis, latencySummary, readyClient } from '../lab.ts';
 import { binCounts, poisson, runSchedule } from '../load.ts';
@@ -157,22 +157,13 @@ function summarize(rows: Row[], queries: Raw['queries'], durationMs: number) {
       'Each variant warms its instances before the load starts (that first load is not counted), so every query counted follows an expiry or an early refresh.',
     ],
     chart: {
-      spec: facet(
-        'variant',
-        {
-          mark: { type: 'bar' },
-          encoding: {
-            x: {
-              field: 't',
-              type: 'quantitative',
-              title: 'time (s); database queries per 100 ms',
-              bin: { step: BIN_MS / 1000 },
-            },
-            y: { field: 'queries', type: 'quantitative', title: 'queries' },
-          },
-        },
-        { height: 80 },
-      ),
+      spec: binnedBarsPerVariant({
+        y: 'queries',
+        yTitle: 'queries',
+        xTitle: 'time (s); database queries per 100 ms',
+        binMs: BIN_MS,
+        height: 80,
+      }),
       values,
     },
   };
