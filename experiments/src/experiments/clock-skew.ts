@@ -125,7 +125,7 @@ export default defineExperiment<Raw>({
     if (Math.max(unfair(fast), unfair(slow)) > 20) {
       return {
         verdict: 'depends',
-        reason: `The skew hardly changes the total but gives the tokens to the wrong clients: through the gateway 3 s fast, ${raw.skewedShare[fast]} % of admissions went to its requests, through the gateway 3 s slow ${raw.skewedShare[slow]} % (its fair share: ${raw.fairShare} %; with Redis TIME ${raw.skewedShare[redisTime]} %). The elapsed times the script adds up telescope, so the total comes out near the bound (clipped at the capacity), while each request through the fast gateway sees seconds of refill and each one after it sees time run backwards. ${facts}.`,
+        reason: `The skew changes the total by at most ${Math.round(Math.max(off(fast), off(slow)) * 100)} % but gives the tokens to the wrong clients: through the gateway 3 s fast, ${raw.skewedShare[fast]} % of admissions went to its requests, through the gateway 3 s slow ${raw.skewedShare[slow]} % (its fair share: ${raw.fairShare} %; with Redis TIME ${raw.skewedShare[redisTime]} %). The elapsed times the script adds up telescope, so the total comes out near the bound (clipped at the capacity), while each request through the fast gateway sees seconds of refill and each one after it sees time run backwards. ${facts}.`,
       };
     }
     return { verdict: 'not reproduced', reason: `${facts}.` };
