@@ -67,9 +67,13 @@ export default defineExperiment<Raw>({
       return { verdict: 'not reproduced', reason: `The memory half did not hold: ${memory}; ${accuracy}.` };
     }
     if (error <= 0.03) return { verdict: 'reproduced', reason: `Memory as claimed: ${memory}; ${accuracy}.` };
+    const where =
+      ordinaryWrong <= 0.1 * (a.falseAllow + a.falseDeny)
+        ? 'nearly all of it on the heavy users, whose bursts run at and above the limit'
+        : 'spread over both kinds of user';
     return {
       verdict: 'depends',
-      reason: `Memory as claimed, accuracy depends on the traffic: ${accuracy}, nearly all of it on requests at or above the limit (${ordinaryWrong} of the ordinary users' ${(a.requests - a.heavy.requests).toLocaleString('en-US')} requests, ${a.heavy.falseAllow + a.heavy.falseDeny} of the heavy users' ${a.heavy.requests.toLocaleString('en-US')}). Cloudflare's figure comes from traffic that mostly stays far below its limits. Memory: ${memory}.`,
+      reason: `Memory as claimed, accuracy depends on the traffic: ${accuracy}, ${where} (${ordinaryWrong} of the ordinary users' ${(a.requests - a.heavy.requests).toLocaleString('en-US')} requests, ${a.heavy.falseAllow + a.heavy.falseDeny} of the heavy users' ${a.heavy.requests.toLocaleString('en-US')}). Cloudflare's figure comes from traffic that mostly stays far below its limits. Memory: ${memory}.`,
     };
   },
 });
