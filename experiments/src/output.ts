@@ -120,9 +120,11 @@ function formatNumber(value: number): string {
 /** README.md: one line per experiment with a results file, in catalogue order. */
 export async function writeIndex(dir: string): Promise<void> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  const results = await Promise.all(
-    files.map(async (f) => JSON.parse(await readFile(path.join(dir, f), 'utf8')) as ResultFile),
+  const parsed = await Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(path.join(dir, f), 'utf8')) as Partial<ResultFile>),
   );
+  // Other JSON may live here (the folder's biome.json): a results file names its experiment.
+  const results = parsed.filter((r): r is ResultFile => typeof r.experiment === 'string' && !!r.verdict);
   const lines = results
     .sort((a, b) => catalogueOrder(a.catalogue) - catalogueOrder(b.catalogue))
     .map(
