@@ -220,6 +220,8 @@ function summarize(raw: Raw) {
             type: 'quantitative',
             title: 'bytes per key (log scale)',
             scale: { type: 'log' },
+            // Side by side (xOffset), not stacked: a stack starts at 0, which a log scale cannot show.
+            stack: null,
           },
           color: { field: 'fill', type: 'ordinal', title: 'requests in window' },
         },
