@@ -125,7 +125,7 @@ function summarize(admissions: Admission[], durationMs: number) {
       spec: binnedBarsPerVariant({
         y: 'per second',
         yTitle: 'admitted / s',
-        xTitle: 'time (s); requests reaching the backend, per 100 ms bin',
+        xTitle: 'time (s); requests admitted per s, in 100 ms bins',
         binMs: BIN_MS,
         height: 120,
       }),
