@@ -45,20 +45,15 @@ export function facet(
 }
 
 /** One bar chart per variant of counts over time, in bins of `binMs` (values: { variant, t (s), [y] }). */
-export function binnedBarsPerVariant(o: {
-  y: string;
-  yTitle: string;
-  xTitle: string;
-  binMs: number;
-  height: number;
-}) {
+export function binnedBarsPerVariant(o: { y: string; xTitle: string; binMs: number; height: number }) {
   return facet(
     'variant',
     {
       mark: { type: 'bar' },
       encoding: {
         x: { field: 't', type: 'quantitative', title: o.xTitle, bin: { step: o.binMs / 1000 } },
-        y: { field: o.y, type: 'quantitative', title: o.yTitle },
+        // No y title: the row header names the variant, and the x title says what is counted.
+        y: { field: o.y, type: 'quantitative', title: null },
       },
     },
     { height: o.height },

@@ -124,7 +124,6 @@ function summarize(admissions: Admission[], durationMs: number) {
     chart: {
       spec: binnedBarsPerVariant({
         y: 'per second',
-        yTitle: 'admitted / s',
         xTitle: 'time (s); requests admitted per s, in 100 ms bins',
         binMs: BIN_MS,
         height: 120,

@@ -159,7 +159,6 @@ function summarize(rows: Row[], queries: Raw['queries'], durationMs: number) {
     chart: {
       spec: binnedBarsPerVariant({
         y: 'queries',
-        yTitle: 'queries',
         xTitle: 'time (s); database queries per 100 ms',
         binMs: BIN_MS,
         height: 80,
