@@ -48,10 +48,10 @@ export default defineExperiment<Raw>({
       const wanted = quick ? 1 : 5;
       // A round counts only if both bursts landed where they were aimed, in Redis time: on a busy
       // machine a stalled event loop can push a burst a second late, and a bucket refills in that
-      // second. Such rounds are recorded and repeated, up to twice the rounds wanted.
+      // second. Such rounds are recorded and repeated, up to five extra attempts.
       for (
         let attempt = 0;
-        rounds.length < wanted * ALGORITHMS.length && attempt < 2 * wanted;
+        rounds.length < wanted * ALGORITHMS.length && attempt < wanted + 5;
         attempt += 1
       ) {
         const round = attempt;

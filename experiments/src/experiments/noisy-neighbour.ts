@@ -138,6 +138,9 @@ function summarize(
   return {
     rows,
     raw: { counts, maxLagMs },
+    notes: [
+      `The load loop ran at most ${Math.round(maxLagMs)} ms behind schedule. Arrivals it fires late land together, so a long stall can push one second's window over the global cap even with the per-tenant caps in place.`,
+    ],
     chart: {
       spec: {
         mark: { type: 'line', strokeWidth: 2 },
