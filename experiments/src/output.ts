@@ -88,7 +88,7 @@ export function markdown(experiment: Experiment, r: ResultFile): string {
     `![${experiment.title}](${experiment.name}.svg)`,
     '',
     ...(r.notes.length > 0 ? [...r.notes.map((note) => `- ${note}`), ''] : []),
-    `Run ${r.date}${r.quick ? ' (quick mode)' : ''}, ${r.durationSeconds.toFixed(0)} s, seed ${r.seed}, on ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}; load average ${m.loadAverage} at the start. The machine is shared with other jobs, so absolute latencies are noisy; the variants of one run share the same load and moment, and their comparison is what the verdict uses. Raw results: [${experiment.name}.json](${experiment.name}.json).`,
+    `Run ${r.date}${r.quick ? ' (quick mode)' : ''}, ${r.durationSeconds.toFixed(0)} s, seed ${r.seed}, on ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}; load average ${m.loadAverage} at the start. The machine is shared with other jobs, so absolute latencies are noisy; the variants of one run get the same seed and load (side by side at the same moments where they do not compete for a resource, one after another where they would), and their comparison is what the verdict uses. Raw results: [${experiment.name}.json](${experiment.name}.json).`,
     '',
     `Reproduce: \`npm run experiment -- ${experiment.name}\` (needs the local stack: \`npm run infra:local -- up\`).`,
     '',
