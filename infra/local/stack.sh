@@ -2,10 +2,12 @@
 # Local dependencies for System Design Lab, without Docker: real Postgres, Redis, Kafka and
 # Toxiproxy as plain processes, plus HAProxy/Prometheus/kcat installed for later use.
 #
-#   bash infra/local/stack.sh up|status|down
+#   bash infra/local/stack.sh up|status|down|kafka-reset|kafka-down|packages
 #
 # Everything downloaded or created lives in ${LAB_CACHE_DIR:-$HOME/.cache/system-design-lab}.
 # See infra/local/README.md for ports, the reset procedure and the Kafka version decision.
+# LAB_KAFKA_PORT, LAB_KAFKA_CONTROLLER_PORT and LAB_KAFKA_DIR run a second, separate broker (its
+# own ports and data; the jars are shared), e.g. to try `kafka-reset` without touching the first.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,8 +24,12 @@ PG_DATABASES=(url_shortener rate_limiter notifications feed)
 REDIS_DIR="$CACHE/redis"
 
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HERE/kafka/pom.xml")"
-KAFKA_DIR="$CACHE/kafka"
-KAFKA_LIBS="$KAFKA_DIR/$KAFKA_VERSION/libs"  # per version, so a bump never mixes jars
+KAFKA_HOME="$CACHE/kafka"                   # the jars, shared by every broker this script runs
+KAFKA_LIBS="$KAFKA_HOME/$KAFKA_VERSION/libs"  # per version, so a bump never mixes jars
+KAFKA_DIR="${LAB_KAFKA_DIR:-$KAFKA_HOME}"     # one broker's state: data, logs, pid, cluster id
+[[ "$KAFKA_DIR" == /* ]] || KAFKA_DIR="$PWD/$KAFKA_DIR"
+KAFKA_PORT="${LAB_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${LAB_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_DATA="$KAFKA_DIR/data"
 KAFKA_LOGS="$KAFKA_DIR/logs"
 # 256-512 MB heap is plenty for a one-node lab broker and leaves room on a 2-core/shared machine.
@@ -98,6 +104,26 @@ fail_with_log() {
   exit 1
 }
 
+# run_logged NAME LOG CMD...: runs a slow first-time step (apt, Maven, go install) with its output
+# in LOG; while it runs, prints one line every 15 s with the time so far and the log's last line,
+# so a first run on a fresh machine shows it is alive instead of sitting silent for minutes.
+run_logged() {
+  local name="$1" log="$2"; shift 2
+  local start=$SECONDS last=$SECONDS pid rc=0
+  "$@" >>"$log" 2>&1 </dev/null &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if ((SECONDS - last >= 15)); then
+      last=$SECONDS
+      say "$name: still working ($((SECONDS - start)) s): $(tail -n 1 "$log" 2>/dev/null | cut -c1-100)"
+    fi
+  done
+  wait "$pid" || rc=$?
+  ((rc == 0)) && say "$name: done in $((SECONDS - start)) s"
+  return "$rc"
+}
+
 # wait_until NAME LOG PIDFILE MARKER CMD...: poll CMD for up to WAIT_SECS. Fails at once if the
 # process behind PIDFILE (when not "-") has died, so a crash is not reported 90 s late.
 wait_until() {
@@ -152,27 +178,39 @@ chown_postgres() {
 
 # ------------------------------------------------------------------------------------- packages
 
-ensure_packages() {
-  local missing=() entry cmd pkg
+missing_packages() {
+  local entry cmd
   for entry in "${APT_NEEDS[@]}"; do
-    cmd="${entry%%:*}"; pkg="${entry#*:}"
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    cmd="${entry%%:*}"
+    command -v "$cmd" >/dev/null 2>&1 || printf '%s\n' "${entry#*:}"
   done
+}
+
+# As root: installs what is missing. Otherwise: with passwordless sudo, the same through sudo;
+# without it, stops and prints the one command to run (an unattended `npm test` cannot type a
+# password, and a half-installed stack is worse than a clear instruction).
+ensure_packages() {
+  local missing=() sudo=()
+  mapfile -t missing < <(missing_packages)
   ((${#missing[@]} == 0)) && { say "packages: present"; return 0; }
-  local sudo=()
   if ((EUID != 0)); then
-    command -v sudo >/dev/null || die "packages missing (${missing[*]}); install them as root"
+    if ! command -v sudo >/dev/null || ! sudo -n true 2>/dev/null; then
+      die "missing Debian packages: ${missing[*]}. Install them once with:
+    sudo bash $HERE/stack.sh packages
+then run the same command again."
+    fi
     sudo=(sudo -n env DEBIAN_FRONTEND=noninteractive)  # sudo would drop the variable otherwise
   fi
-  say "packages: installing ${missing[*]} (log: $CACHE/apt.log)"
+  # Not in the cache: under sudo, $HOME may be the caller's, and a root-owned file there would
+  # later block the caller's own `up`.
+  local log="${TMPDIR:-/tmp}/system-design-lab-apt.log"
+  say "packages: installing ${missing[*]} (first run, a few minutes; log: $log)"
   # noninteractive: CI has no stdin; no recommends: fewer, faster downloads; the lock timeout
   # waits for another apt/dpkg run to finish instead of failing at once.
-  if ! { "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update -q &&
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -q \
-      --no-install-recommends "${missing[@]}"
-  } >>"$CACHE/apt.log" 2>&1; then
-    fail_with_log packages "$CACHE/apt.log" "apt-get install failed"
-  fi
+  run_logged packages "$log" "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update -q ||
+    fail_with_log packages "$log" "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive run_logged packages "$log" "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 \
+    install -y -q --no-install-recommends "${missing[@]}" || fail_with_log packages "$log" "apt-get install failed"
 }
 
 # ------------------------------------------------------------------------------------- postgres
@@ -286,37 +324,55 @@ redis_down() { stop_pid redis "$REDIS_DIR/redis.pid" redis-server; }
 
 kafka_fetch() {
   [[ -f "$KAFKA_LIBS/.complete" ]] && return 0
-  say "kafka: fetching Apache Kafka $KAFKA_VERSION jars with Maven (first run)"
+  say "kafka: fetching Apache Kafka $KAFKA_VERSION jars with Maven (first run, about a minute)"
   mkdir -p "$KAFKA_LIBS"
-  # -B: no colours/progress for CI logs; the local repository stays inside the cache too.
-  if ! mvn -q -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies \
-    -Dmaven.repo.local="$CACHE/maven-repo" -Dlab.kafka.libs="$KAFKA_LIBS" >>"$KAFKA_DIR/maven.log" 2>&1; then
-    fail_with_log kafka "$KAFKA_DIR/maven.log" "maven could not fetch kafka_2.13:$KAFKA_VERSION"
+  # -B: no colours for CI logs; the local repository stays inside the cache too. Not -q: the
+  # download lines are the progress run_logged shows.
+  if ! run_logged kafka "$KAFKA_HOME/maven.log" mvn -B -Dstyle.color=never -f "$HERE/kafka/pom.xml" dependency:copy-dependencies \
+    -Dmaven.repo.local="$CACHE/maven-repo" -Dlab.kafka.libs="$KAFKA_LIBS"; then
+    fail_with_log kafka "$KAFKA_HOME/maven.log" "maven could not fetch kafka_2.13:$KAFKA_VERSION"
   fi
   touch "$KAFKA_LIBS/.complete"
 }
 
 kafka_java() { "${KAFKA_JAVA[@]}" "$@"; }
 
-# The broker reads a copy of the checked-in config with the cache's data dir appended
+# The broker reads a copy of the checked-in config with this broker's data dir and ports appended
 # (Java properties: the last value of a key wins).
 kafka_config() {
-  { cat "$HERE/kafka/server.properties"; printf '\nlog.dirs=%s\n' "$KAFKA_DATA"; } >"$KAFKA_DIR/server.properties"
+  {
+    cat "$HERE/kafka/server.properties"
+    printf '\nlog.dirs=%s\n' "$KAFKA_DATA"
+    printf 'listeners=PLAINTEXT://127.0.0.1:%s,CONTROLLER://127.0.0.1:%s\n' "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+    printf 'advertised.listeners=PLAINTEXT://127.0.0.1:%s\n' "$KAFKA_PORT"
+    printf 'controller.quorum.voters=1@127.0.0.1:%s\n' "$KAFKA_CONTROLLER_PORT"
+  } >"$KAFKA_DIR/server.properties"
+}
+
+# What `kafka-storage.sh random-uuid` prints (16 random bytes, URL-safe base64, no padding, not
+# starting with '-'), without starting a JVM for it: kafka-reset runs on every CI run.
+kafka_cluster_id() {
+  local id
+  until [[ -n "${id:-}" && "$id" != -* ]]; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
+  printf '%s\n' "$id"
 }
 
 # KRaft storage must be formatted once with a cluster id before the first start.
 kafka_format() {
   [[ -f "$KAFKA_DATA/meta.properties" ]] && return 0
-  [[ -s "$KAFKA_DIR/cluster.id" ]] || kafka_java kafka.tools.StorageTool random-uuid >"$KAFKA_DIR/cluster.id" 2>>"$KAFKA_LOGS/format.log"
+  [[ -s "$KAFKA_DIR/cluster.id" ]] || kafka_cluster_id >"$KAFKA_DIR/cluster.id"
   kafka_java kafka.tools.StorageTool format -t "$(cat "$KAFKA_DIR/cluster.id")" \
     -c "$KAFKA_DIR/server.properties" --ignore-formatted >>"$KAFKA_LOGS/format.log" 2>&1 ||
     fail_with_log kafka "$KAFKA_LOGS/format.log" "storage format failed"
 }
 
-# Ready = the broker says it started AND answers a metadata request on 9092.
+# Ready = the broker says it started AND answers a metadata request on its port.
 kafka_answers() {
   local meta
-  meta="$(timeout 6 kcat -L -b 127.0.0.1:9092 -m 3 2>/dev/null)" && [[ "$meta" == *"broker 1 at 127.0.0.1:9092"* ]]
+  meta="$(timeout 6 kcat -L -b "127.0.0.1:$KAFKA_PORT" -m 3 2>/dev/null)" &&
+    [[ "$meta" == *"broker 1 at 127.0.0.1:$KAFKA_PORT"* ]]
 }
 kafka_ready() { grep -qs 'Kafka Server started' "$KAFKA_LOGS/server.log" && kafka_answers; }
 
@@ -324,28 +380,41 @@ kafka_up() {
   mkdir -p "$KAFKA_DIR" "$KAFKA_LOGS"
   kafka_fetch
   if pid_alive "$KAFKA_DIR/kafka.pid" kafka.Kafka; then
-    say "kafka: already running on 127.0.0.1:9092 ($KAFKA_VERSION)"
+    say "kafka: already running on 127.0.0.1:$KAFKA_PORT ($KAFKA_VERSION)"
     wait_until kafka "$KAFKA_LOGS/server.log" "$KAFKA_DIR/kafka.pid" kafka.Kafka kafka_answers
     return 0
   fi
-  require_free_port kafka 9092
-  require_free_port kafka-controller 9093
+  require_free_port kafka "$KAFKA_PORT"
+  require_free_port kafka-controller "$KAFKA_CONTROLLER_PORT"
   kafka_config
   kafka_format
   # The ready check reads server.log: start from a fresh file so an old "started" line can't match.
   [[ -f "$KAFKA_LOGS/server.log" ]] && mv -f "$KAFKA_LOGS/server.log" "$KAFKA_LOGS/server.log.prev"
   spawn "$KAFKA_DIR/kafka.pid" "$KAFKA_LOGS/kafka.out" "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
   wait_until kafka "$KAFKA_LOGS/server.log" "$KAFKA_DIR/kafka.pid" kafka.Kafka kafka_ready
-  say "kafka: started on 127.0.0.1:9092 (Apache Kafka $KAFKA_VERSION, KRaft)"
+  say "kafka: started on 127.0.0.1:$KAFKA_PORT (Apache Kafka $KAFKA_VERSION, KRaft)"
 }
 
 kafka_down() { stop_pid kafka "$KAFKA_DIR/kafka.pid" kafka.Kafka; }
+
+# A broker formatted moments ago, as on a fresh machine: stop ours, delete its data and cluster id,
+# format, start. CI runs this before the suite so every run meets a fresh broker's behaviour (it
+# briefly refuses topics it has just created); the jars stay cached, so it costs seconds.
+cmd_kafka_reset() {
+  local start=$SECONDS
+  mkdir -p "$CACHE"
+  ensure_packages
+  kafka_down
+  rm -rf "$KAFKA_DATA" "$KAFKA_DIR/cluster.id"
+  kafka_up
+  say "kafka-reset: a freshly formatted broker answers on 127.0.0.1:$KAFKA_PORT ($((SECONDS - start))s)"
+}
 
 # ------------------------------------------------------------------------------------ toxiproxy
 
 toxiproxy_install() {
   [[ -x "$TOXIPROXY_BIN" ]] && return 0
-  say "toxiproxy: building $TOXIPROXY_VERSION with go install (first run)"
+  say "toxiproxy: building $TOXIPROXY_VERSION with go install (first run, about a minute)"
   local go gobin; go="$(find_go)"
   gobin="$(dirname "$TOXIPROXY_BIN")/gobin"
   mkdir -p "$CACHE/go" "$gobin"
@@ -355,8 +424,8 @@ toxiproxy_install() {
   # (reset = delete the cache dir, also for non-root users); CGO off: no C compiler needed;
   # -X sets the version /version reports (upstream's release build does the same).
   if ! GOBIN="$gobin" GOPATH="$CACHE/go" GOCACHE="$CACHE/go/build-cache" GOFLAGS=-modcacherw CGO_ENABLED=0 \
-    "$go" install -ldflags "-s -w -X github.com/Shopify/toxiproxy/v2.Version=${TOXIPROXY_VERSION#v}" \
-    "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION" >>"$CACHE/toxiproxy/go-install.log" 2>&1; then
+    run_logged toxiproxy "$CACHE/toxiproxy/go-install.log" "$go" install -v -ldflags "-s -w -X github.com/Shopify/toxiproxy/v2.Version=${TOXIPROXY_VERSION#v}" \
+    "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION"; then
     fail_with_log toxiproxy "$CACHE/toxiproxy/go-install.log" "go install failed"
   fi
   mv -f "$gobin/server" "$TOXIPROXY_BIN"
@@ -386,10 +455,10 @@ toxiproxy_down() { stop_pid toxiproxy "$CACHE/toxiproxy/toxiproxy.pid" toxiproxy
 write_env_file() {
   local file; file="$(env_file)"
   mkdir -p "$(dirname "$file")"
-  cat >"$file" <<'EOF'
+  cat >"$file" <<EOF
 DATABASE_URL=postgres://lab:lab@127.0.0.1:5432/postgres
 REDIS_URL=redis://127.0.0.1:6379
-KAFKA_BROKERS=127.0.0.1:9092
+KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 TOXIPROXY_URL=http://127.0.0.1:8474
 EOF
   say "env: wrote $file"
@@ -412,7 +481,7 @@ status_line() { printf '%-11s %-15s %s\n' "$@"; }
 cmd_status() {
   local ok=0 name addr check
   for entry in "postgres 127.0.0.1:5432 pg_ready" "redis 127.0.0.1:6379 redis_ready" \
-    "kafka 127.0.0.1:9092 kafka_answers" "toxiproxy 127.0.0.1:8474 toxiproxy_ready"; do
+    "kafka 127.0.0.1:$KAFKA_PORT kafka_answers" "toxiproxy 127.0.0.1:8474 toxiproxy_ready"; do
     read -r name addr check <<<"$entry"
     if "$check" >/dev/null 2>&1; then status_line "$name" "$addr" up; else status_line "$name" "$addr" down; ok=1; fi
   done
@@ -440,7 +509,10 @@ main() {
     up) cmd_up ;;
     status) cmd_status ;;
     down) cmd_down ;;
-    *) die "usage: bash infra/local/stack.sh up|status|down" ;;
+    kafka-reset) cmd_kafka_reset ;;
+    kafka-down) kafka_down ;;
+    packages) ensure_packages ;;
+    *) die "usage: bash infra/local/stack.sh up|status|down|kafka-reset|kafka-down|packages" ;;
   esac
 }
 

@@ -45,17 +45,14 @@ export default defineExperiment<Raw>({
     try {
       const globalOnly = limiterFor(client, redis.prefix, 'global-cap-only');
       const perTenant = limiterFor(client, redis.prefix, 'per-tenant-caps');
-      // Same order as VARIANTS. The tag keeps both levels of a check in one Redis Cluster slot.
+      // Same order as VARIANTS.
       const decide = (tenant: string) =>
         Promise.all([
           globalOnly.check(GLOBAL, 'all'),
-          perTenant.checkLevels(
-            [
-              { rule: GLOBAL, key: 'all' },
-              { rule: TENANT, key: tenant },
-            ],
-            { tag: 'lab' },
-          ),
+          perTenant.checkLevels([
+            { rule: GLOBAL, key: 'all' },
+            { rule: TENANT, key: tenant },
+          ]),
         ]);
       const events: { variant: string; tenant: string; atMs: number; allowed: boolean }[] = [];
       progress.step(`${arrivals.length} arrivals over ${durationMs / 1000} s, both variants`);

@@ -1,5 +1,6 @@
 // Dead letters: a message whose handler failed maxAttempts times is copied to `<topic>.dlq` with
 // the error in its headers, so it stops blocking its partition and is kept for a fix-and-replay.
+import { ensureTopics } from '@lab/kafka-topics';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { headersToStrings } from './kafka-headers.ts';
 
@@ -57,11 +58,8 @@ export async function ensureDlqTopic(kafka: Kafka, topic: string): Promise<strin
     const existing = await admin.listTopics();
     if (!existing.includes(dlqTopic)) {
       const partitions = await partitionCount(admin, topic);
-      // false when a concurrent consumer created it first: fine.
-      await admin.createTopics({
-        topics: [{ topic: dlqTopic, numPartitions: partitions }],
-        waitForLeaders: true,
-      });
+      // A concurrent consumer creating it first is fine; this returns once it has leaders.
+      await ensureTopics(admin, [{ topic: dlqTopic, partitions }]);
     }
   } finally {
     await admin.disconnect();

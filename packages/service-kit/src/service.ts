@@ -17,6 +17,7 @@ import {
   kafkaCheck,
   type Producer,
   type TopicSpec,
+  waitForTopics,
 } from './clients/kafka.ts';
 import { type MigrationResult, runMigrations } from './clients/migrations.ts';
 import { createPgPool, type PgPool, postgresCheck } from './clients/postgres.ts';
@@ -57,7 +58,18 @@ export type ServiceOptions<C extends BaseConfig, Parts = undefined> = {
   config: C;
   postgres?: boolean | { migrationsDir?: string | URL; max?: number };
   redis?: boolean;
-  kafka?: boolean | { topics?: TopicSpec[]; producer?: boolean; socketFactory?: ISocketFactory };
+  kafka?:
+    | boolean
+    | {
+        /** Topics this service owns (produces): created at start-up, ready when start() resolves. */
+        topics?: TopicSpec[];
+        /** Topics other services own that this one consumes: waited for (bounded), never created. */
+        consumes?: string[];
+        /** Bound on creating `topics`, and on waiting for `consumes`, at start-up. @default 30000 */
+        topicTimeoutMs?: number;
+        producer?: boolean;
+        socketFactory?: ISocketFactory;
+      };
   /**
    * Builds the service's own objects (a limiter, caches, repositories) once, from the connected
    * clients. Routes and workers both receive the result, so they share one instance of each.
@@ -150,7 +162,9 @@ export async function createService<C extends BaseConfig, Parts = undefined>(
       await admin.connect();
       // Registered before the producer so that, stopping in reverse, the producer flushes first.
       steps.push({ name: 'kafka-admin', run: () => admin.disconnect() });
-      await ensureTopics(admin, kafkaOptions.topics ?? []);
+      const topicWait = kafkaOptions.topicTimeoutMs ? { timeoutMs: kafkaOptions.topicTimeoutMs } : {};
+      await ensureTopics(admin, kafkaOptions.topics ?? [], topicWait);
+      await waitForTopics(admin, kafkaOptions.consumes ?? [], topicWait);
       if (kafkaOptions.producer !== false) {
         const ownedProducer = createIdempotentProducer(kafka);
         producer = ownedProducer;

@@ -8,12 +8,21 @@ export function testDependencies(): Promise<DependencyUrls> {
   return resolved;
 }
 
+/**
+ * Whether a Docker engine answers testcontainers. Loads testcontainers only when asked, so test
+ * processes that take their URLs from the environment never pay for it.
+ */
+export async function dockerEngineAnswers(): Promise<boolean> {
+  const { dockerAnswers } = await import('./containers.ts');
+  return dockerAnswers();
+}
+
 async function resolve(): Promise<DependencyUrls> {
   // Only probe Docker when the environment does not already answer the question.
   const fromEnv = chooseDependencySource(process.env, false);
   if (fromEnv.kind === 'environment') return fromEnv.urls;
-  const { dockerAnswers, startContainers } = await import('./containers.ts');
-  const source = chooseDependencySource(process.env, await dockerAnswers());
+  const source = chooseDependencySource(process.env, await dockerEngineAnswers());
   if (source.kind === 'unavailable') throw new Error(source.message);
+  const { startContainers } = await import('./containers.ts');
   return startContainers();
 }

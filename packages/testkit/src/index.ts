@@ -1,5 +1,5 @@
 // @lab/testkit: real Postgres, Redis, Kafka and Toxiproxy for tests, isolated per test file.
-export { testDependencies } from './dependencies.ts';
+export { dockerEngineAnswers, testDependencies } from './dependencies.ts';
 export {
   chooseDependencySource,
   type DependencySource,

@@ -1,5 +1,8 @@
 // Kafka isolation by topic name: every test file creates its own topics (auto-creation is off
-// on the lab's broker, so a typo fails loudly instead of creating a stray topic).
+// on the lab's broker, so a typo fails loudly instead of creating a stray topic). Topics come from
+// @lab/kafka-topics, which returns only once every partition has a leader: a test may produce and
+// consume the moment createTopic resolves, even on a broker formatted seconds before.
+import { ensureTopics } from '@lab/kafka-topics';
 import { Kafka, logLevel } from 'kafkajs';
 import { testDependencies } from './dependencies.ts';
 import { uniqueName } from './unique-name.ts';
@@ -7,7 +10,7 @@ import { uniqueName } from './unique-name.ts';
 export type TestKafka = {
   brokers: string[];
   kafka: Kafka;
-  /** Creates a uniquely named topic (`<base>.<random>`) and returns its name. */
+  /** Creates a uniquely named topic (`<base>.<random>`), waits until it is usable, returns its name. */
   createTopic(base: string, partitions?: number): Promise<string>;
   /** Deletes the topics created through createTopic(). */
   cleanup(): Promise<void>;
@@ -24,7 +27,7 @@ export async function createTestKafka(label = 'test'): Promise<TestKafka> {
     kafka,
     async createTopic(base, partitions = 3) {
       const topic = `${base}.${uniqueName('t')}`;
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      await ensureTopics(admin, [{ topic, partitions }]);
       created.push(topic);
       return topic;
     },

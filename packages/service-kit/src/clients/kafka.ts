@@ -1,6 +1,8 @@
 // KafkaJS client, the idempotent producer, and topic creation. The lab's broker has topic
 // auto-creation off, so each service declares the topics it owns and creates them at start-up;
-// a typo then fails loudly instead of silently producing into a stray topic.
+// a typo then fails loudly instead of silently producing into a stray topic. Creation and the
+// wait for topics other services own come from @lab/kafka-topics (re-exported here), which returns
+// only once every partition has a leader.
 import {
   type Admin,
   type ISocketFactory,
@@ -55,24 +57,7 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   });
 }
 
-export type TopicSpec = { topic: string; partitions?: number; replicationFactor?: number };
-
-/** Creates the topics that do not exist yet; existing ones are left as they are. */
-export async function ensureTopics(admin: Admin, topics: TopicSpec[]): Promise<string[]> {
-  if (topics.length === 0) return [];
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t.topic));
-  if (missing.length === 0) return [];
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((t) => ({
-      topic: t.topic,
-      numPartitions: t.partitions ?? 3,
-      replicationFactor: t.replicationFactor ?? 1,
-    })),
-  });
-  return missing.map((t) => t.topic);
-}
+export { ensureTopics, type TopicSpec, type TopicWaitOptions, waitForTopics } from '@lab/kafka-topics';
 
 /** Ready when the cluster answers a metadata request through the service's admin connection. */
 export function kafkaCheck(admin: Admin, timeoutMs = 1_500): ReadinessCheck {

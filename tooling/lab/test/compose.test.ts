@@ -1,0 +1,98 @@
+// docker compose cannot run on the lab's CI machines (no Docker engine), so the compose file is
+// kept correct by checks that need no engine: the Compose Specification's own resolver
+// (compose-go's CLI, which exits 1 on an invalid file), then cross-checks against the code.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import { allLabServices } from '../src/catalogue.ts';
+import { replicaAddress } from '../src/haproxy.ts';
+
+const ROOT = new URL('../../../', import.meta.url);
+const CACHE = process.env.LAB_CACHE_DIR ?? `${process.env.HOME}/.cache/system-design-lab`;
+// compose-go v2.17 needs a newer Go than these machines' 1.26; v2.16.0 builds.
+const COMPOSE_GO = 'github.com/compose-spec/compose-go/v2/cmd@v2.16.0';
+const GOBIN = `${CACHE}/compose-go/v2.16.0`;
+
+type ComposeService = {
+  environment?: Record<string, string | null>;
+  build?: { context: string; dockerfile: string };
+  ports?: { target: number; published?: string }[];
+};
+let compose: { services: Record<string, ComposeService> };
+
+function installResolver(): string {
+  const binary = `${GOBIN}/cmd`;
+  if (existsSync(binary)) return binary;
+  const go = ['go', '/usr/local/go/bin/go'].find(
+    (candidate) => spawnSync(candidate, ['version']).status === 0,
+  );
+  assert.ok(go, 'Go is needed to build compose-go (infra/local needs it too, for Toxiproxy)');
+  const built = spawnSync(go, ['install', COMPOSE_GO], { env: { ...process.env, GOBIN }, encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  return binary;
+}
+
+describe('docker-compose.yml', () => {
+  before(() => {
+    const resolved = spawnSync(installResolver(), ['-format', 'json', 'docker-compose.yml'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, JWT_SECRET: '', PROVIDER_API_KEY: '', WEBHOOK_SECRET: '' },
+    });
+    assert.equal(resolved.status, 0, `compose-go refused the file:\n${resolved.stderr}`);
+    compose = JSON.parse(resolved.stdout);
+  });
+
+  it('has a container for every replica HAProxy and Prometheus address, on the port they use', () => {
+    for (const service of allLabServices()) {
+      for (let i = 0; i < service.replicas; i++) {
+        const [host, port] = replicaAddress(service, i, 'compose').split(':');
+        const container = compose.services[host as string];
+        assert.ok(container, `compose has no ${host}`);
+        assert.equal(container.environment?.PORT, port, `${host} listens on ${port}`);
+      }
+    }
+  });
+
+  it("sets every variable each service's config requires, and every one it names exists in the schema", async () => {
+    for (const service of allLabServices()) {
+      const configFile = new URL(`services/${service.name}/src/config.ts`, ROOT);
+      if (!existsSync(configFile)) continue; // not built yet in this checkout
+      const { configSchema } = (await import(configFile.href)) as {
+        configSchema: { shape: Record<string, { safeParse(value: unknown): { success: boolean } }> };
+      };
+      const required = Object.entries(configSchema.shape)
+        .filter(([, field]) => !field.safeParse(undefined).success)
+        .map(([name]) => name);
+      for (let i = 0; i < service.replicas; i++) {
+        const host = replicaAddress(service, i, 'compose').split(':')[0] as string;
+        const env = compose.services[host]?.environment ?? {};
+        for (const name of required) assert.ok(env[name], `${host} needs ${name}`);
+        const parsed = (
+          configSchema as unknown as { safeParse(v: unknown): { success: boolean; error?: unknown } }
+        ).safeParse(env);
+        assert.ok(parsed.success, `${host}'s environment must parse: ${String(parsed.error)}`);
+      }
+    }
+  });
+
+  it('builds each service from a Dockerfile that exists', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (!service.build) continue;
+      const dockerfile = new URL(service.build.dockerfile, `file://${service.build.context}/`);
+      assert.ok(existsSync(dockerfile), `${name}: ${service.build.dockerfile} is missing`);
+    }
+  });
+
+  it('publishes the ports DESIGN.md gives', () => {
+    const published = new Set(
+      Object.values(compose.services).flatMap((service) =>
+        (service.ports ?? []).map((port) => Number(port.published)),
+      ),
+    );
+    for (const port of [8080, 8081, 8082, 8083, 8084, 8085, 8404, 9090, 16686, 8025, 8474, 5432, 6379]) {
+      assert.ok(published.has(port), `port ${port}`);
+    }
+  });
+});
