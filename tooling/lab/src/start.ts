@@ -15,6 +15,7 @@ import {
 } from './catalogue.ts';
 import {
   type Dependencies,
+  labKafkaBrokers,
   labSecret,
   populateProxies,
   proxiedDatabaseUrl,
@@ -50,12 +51,11 @@ function startInfrastructure(): boolean {
   return wasUp;
 }
 
-function serviceEnv(
-  service: LabService,
-  replica: number,
-  deps: Dependencies,
-  secret: string,
-): Record<string, string> {
+/** What every service is started with, beyond its own settings. */
+type LabContext = { deps: Dependencies; secret: string; kafkaBrokers: string };
+
+function serviceEnv(service: LabService, replica: number, context: LabContext): Record<string, string> {
+  const { deps, secret } = context;
   const lab = {
     frontDoor: `http://127.0.0.1:${FRONT_DOOR_PORT}`,
     providerSim: 'http://127.0.0.1:8085',
@@ -74,12 +74,12 @@ function serviceEnv(
     SHUTDOWN_DRAIN_MS: '6000',
     ...(service.database ? { DATABASE_URL: proxiedDatabaseUrl(deps, service.database) } : {}),
     ...(service.redis ? { REDIS_URL: proxiedRedisUrl() } : {}),
-    ...(service.kafka ? { KAFKA_BROKERS: deps.kafkaBrokers } : {}),
+    ...(service.kafka ? { KAFKA_BROKERS: context.kafkaBrokers } : {}),
     ...service.env?.(lab),
   };
 }
 
-function startServices(services: LabService[], deps: Dependencies, secret: string): LabProcess[] {
+function startServices(services: LabService[], context: LabContext): LabProcess[] {
   return services.flatMap((service) =>
     Array.from({ length: service.replicas }, (_, replica) =>
       startProcess({
@@ -87,7 +87,7 @@ function startServices(services: LabService[], deps: Dependencies, secret: strin
         url: `http://127.0.0.1:${replicaPort(service, replica)}`,
         command: process.execPath,
         args: ['--import', '@lab/service-kit/tracing', `services/${service.name}/src/main.ts`],
-        env: serviceEnv(service, replica, deps, secret),
+        env: serviceEnv(service, replica, context),
         cwd: ROOT.pathname,
         logFile: new URL(`${service.name}-r${replica + 1}.log`, RUN).pathname,
       }),
@@ -151,13 +151,13 @@ async function waitForAll(processes: LabProcess[]): Promise<boolean> {
   return true;
 }
 
-function seed(services: LabService[], deps: Dependencies, secret: string): void {
+function seed(services: LabService[], context: LabContext): void {
   for (const service of services.filter((s) => s.seed)) {
     say(`seeding ${service.name}`);
     const run = spawnSync('npm', ['run', 'seed', '-w', `@lab/${service.name}`], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, ...serviceEnv(service, 0, deps, secret) },
+      env: { ...process.env, ...serviceEnv(service, 0, context) },
     });
     if (run.status !== 0) say(`seeding ${service.name} failed (exit ${run.status}); the lab keeps running`);
   }
@@ -178,9 +178,11 @@ async function main(): Promise<void> {
   const infraWasUp = startInfrastructure();
   const deps = readDependencies(new URL('.lab/local.env', ROOT));
   await populateProxies(deps);
-  const secret = labSecret(new URL('.lab/lab.env', ROOT));
+  const kafka = await labKafkaBrokers(deps);
+  if (kafka.note) say(kafka.note);
+  const context = { deps, secret: labSecret(new URL('.lab/lab.env', ROOT)), kafkaBrokers: kafka.brokers };
   const services = labServices(ROOT);
-  const processes = [...startServices(services, deps, secret), ...startEdge(services)];
+  const processes = [...startServices(services, context), ...startEdge(services)];
   writeFileSync(
     new URL('lab.json', RUN),
     JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }),
@@ -206,7 +208,7 @@ async function main(): Promise<void> {
     await stopAll(processes, infraWasUp);
     process.exit(1);
   }
-  if (flags.seed) seed(services, deps, secret);
+  if (flags.seed) seed(services, context);
   say(
     `lab is up: front door http://127.0.0.1:${FRONT_DOOR_PORT}, logs in .lab/run/. Ctrl-C or \`npm stop\` stops it.`,
   );

@@ -3,7 +3,7 @@
 // (compose-go's CLI, which exits 1 on an invalid file), then cross-checks against the code.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { allLabServices } from '../src/catalogue.ts';
 import { replicaAddress } from '../src/haproxy.ts';
@@ -73,6 +73,37 @@ describe('docker-compose.yml', () => {
           configSchema as unknown as { safeParse(v: unknown): { success: boolean; error?: unknown } }
         ).safeParse(env);
         assert.ok(parsed.success, `${host}'s environment must parse: ${String(parsed.error)}`);
+      }
+    }
+  });
+
+  it("sends every service's Postgres, Redis and Kafka traffic through a Toxiproxy proxy", () => {
+    const proxies = JSON.parse(readFileSync(new URL('infra/toxiproxy/toxiproxy.json', ROOT), 'utf8')) as {
+      name: string;
+      listen: string;
+      upstream: string;
+    }[];
+    const listenOf = (name: string) => {
+      const proxy = proxies.find((p) => p.name === name);
+      assert.ok(proxy, `infra/toxiproxy/toxiproxy.json has ${name}`);
+      return `toxiproxy:${proxy.listen.split(':')[1]}`;
+    };
+    const kafka = compose.services.kafka?.environment ?? {};
+    // The broker's LAB listener is the proxy's upstream, and it advertises the proxy's address, so
+    // clients that bootstrap there keep every later connection on the proxy.
+    assert.match(
+      String(kafka.KAFKA_LISTENERS),
+      new RegExp(`LAB://:${proxies.find((p) => p.name === 'lab-kafka')?.upstream.split(':')[1]}`),
+    );
+    assert.match(String(kafka.KAFKA_ADVERTISED_LISTENERS), new RegExp(`LAB://${listenOf('lab-kafka')}`));
+    for (const service of allLabServices()) {
+      for (let i = 0; i < service.replicas; i++) {
+        const host = replicaAddress(service, i, 'compose').split(':')[0] as string;
+        const env = compose.services[host]?.environment ?? {};
+        if (service.kafka) assert.equal(env.KAFKA_BROKERS, listenOf('lab-kafka'), host);
+        if (service.redis) assert.equal(env.REDIS_URL, `redis://${listenOf('lab-redis')}`, host);
+        if (service.database)
+          assert.match(String(env.DATABASE_URL), new RegExp(`@${listenOf('lab-postgres')}/`), host);
       }
     }
   });

@@ -1,11 +1,13 @@
 // `npm start` for real: the lab comes up with every service present in this checkout, each URL
-// it prints answers, a rolling restart of every replica under a steady 200 requests/s through
+// it prints answers, Kafka is reached through Toxiproxy (and `lab:fault` cuts it), a rolling restart of every replica under a steady 200 requests/s through
 // HAProxy fails no request, and `npm stop` (SIGTERM) drains and ends it with exit 0.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { FRONT_DOOR_PORT, labServices, PROMETHEUS_PORT } from '../src/catalogue.ts';
+import { labKafkaBrokers, readDependencies } from '../src/environment.ts';
 import { steadyLoad } from '../src/steady-load.ts';
+import { checkKafkaThroughProxy } from './kafka-through-proxy.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
 let lab: ChildProcess;
@@ -60,6 +62,12 @@ describe('the lab (npm start)', { timeout: 600_000 }, () => {
       }
     }
     assert.equal((await fetch(`http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`)).status, 200);
+  });
+
+  it('routes Kafka through the lab-kafka proxy, which lab:fault cuts and restores', async (t) => {
+    const kafka = await labKafkaBrokers(readDependencies(new URL('.lab/local.env', ROOT)));
+    if (kafka.note) return t.skip(kafka.note);
+    await checkKafkaThroughProxy(kafka.brokers);
   });
 
   it('restarts every replica in turn under 200 requests/s without failing a request', async () => {
