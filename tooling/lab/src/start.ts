@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import {
   FRONT_DOOR_PORT,
   HAPROXY_STATS_PORT,
+  KAFKA_LAG_PORT,
   type LabService,
   labServices,
   PROMETHEUS_PORT,
@@ -95,6 +96,27 @@ function startServices(services: LabService[], context: LabContext): LabProcess[
   );
 }
 
+/** The consumer-lag exporter, when a service consumes Kafka (kafka-lag-exporter.ts says why). */
+function startLagExporter(services: LabService[], deps: Dependencies): LabProcess[] {
+  const consumers = services.filter((service) => service.kafka).map((service) => service.name);
+  if (consumers.length === 0) return [];
+  return [
+    startProcess({
+      name: 'kafka-lag',
+      url: `http://127.0.0.1:${KAFKA_LAG_PORT}/metrics`,
+      command: process.execPath,
+      args: [
+        'tooling/lab/src/kafka-lag-exporter.ts',
+        deps.kafkaBrokers,
+        String(KAFKA_LAG_PORT),
+        ...consumers,
+      ],
+      cwd: ROOT.pathname,
+      logFile: new URL('kafka-lag.log', RUN).pathname,
+    }),
+  ];
+}
+
 function startEdge(services: LabService[]): LabProcess[] {
   const haproxyCfg = new URL('haproxy.cfg', RUN).pathname;
   const prometheusYml = new URL('prometheus.yml', RUN).pathname;
@@ -129,6 +151,7 @@ function startEdge(services: LabService[]): LabProcess[] {
 function readinessUrl(process: LabProcess): string {
   if (process.name === 'haproxy') return `http://127.0.0.1:${HAPROXY_STATS_PORT}/`;
   if (process.name === 'prometheus') return `http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`;
+  if (process.name === 'kafka-lag') return process.url;
   return `${process.url}/health/ready`;
 }
 
@@ -182,7 +205,11 @@ async function main(): Promise<void> {
   if (kafka.note) say(kafka.note);
   const context = { deps, secret: labSecret(new URL('.lab/lab.env', ROOT)), kafkaBrokers: kafka.brokers };
   const services = labServices(ROOT);
-  const processes = [...startServices(services, context), ...startEdge(services)];
+  const processes = [
+    ...startServices(services, context),
+    ...startLagExporter(services, deps),
+    ...startEdge(services),
+  ];
   writeFileSync(
     new URL('lab.json', RUN),
     JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }),
