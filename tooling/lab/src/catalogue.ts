@@ -82,13 +82,13 @@ const SERVICES: LabService[] = [
     name: 'notifications',
     port: 8083,
     replicas: 2,
-    routes: ['^/v1/(notifications|users|templates|segments)(/|$)', '^/webhooks/'],
+    routes: ['^/v1/(notifications|users|templates|segments|webhooks)(/|$)'],
     readPaths: ['/health/ready'],
     database: 'notifications',
     redis: true,
     kafka: true,
     seed: true,
-    env: (lab) => ({ PROVIDER_SIM_URL: lab.providerSim }),
+    env: (lab) => ({ PROVIDER_HTTP_URL: lab.providerSim }),
   },
   {
     name: 'feed',
@@ -108,7 +108,8 @@ const SERVICES: LabService[] = [
     replicas: 1,
     routes: [],
     readPaths: ['/health/ready'],
-    env: (lab) => ({ NOTIFICATIONS_URL: lab.notifications }),
+    // Delivery reports go back to notifications through its HAProxy frontend.
+    env: (lab) => ({ WEBHOOK_URL: `${lab.notifications}/v1/webhooks/provider-sim` }),
   },
 ];
 
