@@ -7,7 +7,7 @@
 //
 // Bounded labels: only groups whose names start with a lab service's name are exported (a test
 // broker holds thousands of throw-away groups), and a group only has the topics it consumes.
-import type { Admin } from 'kafkajs';
+import { type Admin, AssignerProtocol, type GroupDescription } from 'kafkajs';
 
 export type PartitionLag = { group: string; topic: string; partition: number; lag: number };
 
@@ -32,11 +32,35 @@ export function partitionLags(
   });
 }
 
+/** Topics the group's live members are assigned, from their consumer-protocol assignments. */
+export function assignedTopics(group: GroupDescription): string[] {
+  if (group.protocolType !== 'consumer') return [];
+  const topics = new Set<string>();
+  for (const member of group.members) {
+    if (member.memberAssignment.length === 0) continue; // joined, not yet assigned
+    const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+    for (const topic of Object.keys(decoded?.assignment ?? {})) topics.add(topic);
+  }
+  return [...topics];
+}
+
+/**
+ * Lag of every lab group on every topic it has committed offsets in or is assigned now. A group
+ * that has joined but not yet committed (a fresh lab, nothing produced yet) gets its series at
+ * once, at 0 on empty topics, rather than only after its first commit.
+ */
 export async function readLag(admin: Admin, groups: RegExp): Promise<PartitionLag[]> {
   const { groups: all } = await admin.listGroups();
+  const ids = all.map((g) => g.groupId).filter((id) => groups.test(id));
+  if (ids.length === 0) return [];
+  const { groups: described } = await admin.describeGroups(ids);
   const lags: PartitionLag[] = [];
-  for (const { groupId } of all.filter((g) => groups.test(g.groupId))) {
-    for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
+  for (const groupId of ids) {
+    const committed = (await admin.fetchOffsets({ groupId })).map((entry) => entry.topic);
+    const assigned = assignedTopics(described.find((g) => g.groupId === groupId) as GroupDescription);
+    const topics = [...new Set([...committed, ...assigned])];
+    if (topics.length === 0) continue;
+    for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
       const ends = await admin.fetchTopicOffsets(topic);
       lags.push(...partitionLags(groupId, topic, partitions, ends));
     }

@@ -1,10 +1,11 @@
 // The consumer-lag exporter against the real broker: a group of this test's own commits part of a
-// topic, and /metrics reports the rest as lag; groups outside the filter are not exported.
+// topic, and /metrics reports the rest as lag; a group whose member has joined but committed
+// nothing is reported at 0; groups outside the filter are not exported.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ensureTopics } from '@lab/kafka-topics';
 import { testDependencies, uniqueName } from '@lab/testkit';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, logLevel } from 'kafkajs';
 import { startLagExporter } from '../src/kafka-lag-exporter.ts';
 
 const SERVICE = 'lablagtest';
@@ -13,11 +14,17 @@ let admin: Admin;
 const topic = uniqueName('lab.lag');
 const group = `${SERVICE}.${uniqueName('reader')}`;
 const stranger = uniqueName('stranger');
+const quietTopic = uniqueName('lab.lag_quiet');
+const joined = `${SERVICE}-${uniqueName('joined')}`;
+let member: Consumer;
 
 describe('kafka-lag exporter', () => {
   before(async () => {
     ({ kafkaBrokers: brokers } = await testDependencies());
-    await ensureTopics(brokers, [{ topic, partitions: 1 }]);
+    await ensureTopics(brokers, [
+      { topic, partitions: 1 },
+      { topic: quietTopic, partitions: 1 },
+    ]);
     const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
@@ -28,11 +35,19 @@ describe('kafka-lag exporter', () => {
     // A group with no members may commit any offset: as if it had read messages 0 and 1.
     await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '2' }] });
     await admin.setOffsets({ groupId: stranger, topic, partitions: [{ partition: 0, offset: '1' }] });
+    // A live member of a group that has nothing to read, so it never commits.
+    member = kafka.consumer({ groupId: joined });
+    const hasJoined = new Promise((resolve) => member.on(member.events.GROUP_JOIN, resolve));
+    await member.connect();
+    await member.subscribe({ topic: quietTopic });
+    await member.run({ eachMessage: async () => {} });
+    await hasJoined;
   });
 
   after(async () => {
-    await admin.deleteGroups([group, stranger]).catch(() => {});
-    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await member?.disconnect();
+    await admin.deleteGroups([group, stranger, joined]).catch(() => {});
+    await admin.deleteTopics({ topics: [topic, quietTopic] }).catch(() => {});
     await admin.disconnect();
   });
 
@@ -44,6 +59,12 @@ describe('kafka-lag exporter', () => {
         text,
         new RegExp(
           `kafka_consumergroup_lag\\{consumergroup="${group}",topic="${topic}",partition="0"\\} 3\\n`,
+        ),
+      );
+      assert.match(
+        text,
+        new RegExp(
+          `kafka_consumergroup_lag\\{consumergroup="${joined}",topic="${quietTopic}",partition="0"\\} 0\\n`,
         ),
       );
       assert.doesNotMatch(text, new RegExp(stranger));
