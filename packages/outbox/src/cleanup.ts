@@ -11,13 +11,20 @@ const DELETE_PUBLISHED = `
     WHERE published_at IS NOT NULL AND published_at < now() - $1::bigint * interval '1 millisecond'
     LIMIT $2)`;
 
+// $3 NULL = every group. A consumer prunes only its own group: another group in the same
+// database may read topics with a longer retention.
 const DELETE_PROCESSED = `
   DELETE FROM outbox_processed_events WHERE ctid IN (
     SELECT ctid FROM outbox_processed_events
-    WHERE processed_at < now() - $1::bigint * interval '1 millisecond'
+    WHERE processed_at < now() - $1::bigint * interval '1 millisecond' AND ($3::text IS NULL OR group_id = $3)
     LIMIT $2)`;
 
-export type PruneOptions = { olderThanMs: number; chunkSize?: number };
+export type PruneOptions = {
+  olderThanMs: number;
+  chunkSize?: number;
+  /** deleteProcessedEvents only: just this consumer group's records. Default: all groups. */
+  groupId?: string;
+};
 
 /** Deletes outbox rows published more than `olderThanMs` ago; returns how many. */
 export function deletePublishedEvents(pool: pg.Pool, options: PruneOptions): Promise<number> {
@@ -32,11 +39,13 @@ export function deleteProcessedEvents(pool: pg.Pool, options: PruneOptions): Pro
 async function deleteInChunks(
   pool: pg.Pool,
   sql: string,
-  { olderThanMs, chunkSize = 5_000 }: PruneOptions,
+  { olderThanMs, chunkSize = 5_000, groupId }: PruneOptions,
 ): Promise<number> {
+  const params: unknown[] = [Math.max(0, Math.floor(olderThanMs)), chunkSize];
+  if (sql === DELETE_PROCESSED) params.push(groupId ?? null);
   let total = 0;
   for (;;) {
-    const { rowCount } = await pool.query(sql, [Math.max(0, Math.floor(olderThanMs)), chunkSize]);
+    const { rowCount } = await pool.query(sql, params);
     total += rowCount ?? 0;
     if ((rowCount ?? 0) < chunkSize) return total;
   }

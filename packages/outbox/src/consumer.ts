@@ -20,10 +20,12 @@ import { type ConsumedEvent, type Item, toItem } from './consumed-event.ts';
 import { deadLetterHeaders, ensureDlqTopic } from './dlq.ts';
 import { OutboxError } from './errors.ts';
 import { type ConsumerOutcome, consumerMessages } from './metrics.ts';
+import { startProcessedPruner } from './processed-pruner.ts';
 import { type ChunkResult, createTransactionRunner, HandlerError } from './processing-transaction.ts';
 import { createProducerSession, sendWithSession } from './producer-session.ts';
 import {
   requireBackoff,
+  requireDuration,
   requireNonEmptyString,
   requirePositiveInteger,
   requirePresent,
@@ -54,6 +56,14 @@ export type ConsumeOptions = {
   /** Create `<topic>.dlq` when missing. Default true. */
   createDlqTopic?: boolean;
   /**
+   * How long this group's processed-event records are kept (ms). Must exceed every redelivery
+   * window (the topic's retention, an offset reset): Kafka's default retention is 7 days, so the
+   * default is 8.
+   */
+  processedRetentionMs?: number;
+  /** How often the consumer deletes its records past that retention (ms). Default 1 h. */
+  pruneIntervalMs?: number;
+  /**
    * Extra KafkaJS consumer settings. maxWaitTimeInMs defaults to 1000 here (KafkaJS: 5000): the
    * broker still answers a fetch as soon as data arrives, but stop() waits for the fetch in
    * flight, so the shorter wait bounds shutdown at the cost of one idle fetch per second.
@@ -71,41 +81,61 @@ export type RunningConsumer = {
   stop(): Promise<void>;
 };
 
-export async function consume(options: ConsumeOptions): Promise<RunningConsumer> {
-  const {
-    kafka,
-    pool,
-    topic,
-    groupId,
-    handler,
-    maxAttempts = 5,
-    retryBackoff = { initialMs: 100, maxMs: 2_000 },
-    fromBeginning = true,
-    partitionsConsumedConcurrently = 1,
-    messagesPerTransaction = 100,
-    createDlqTopic = true,
-    consumerConfig = {},
-    registry = client.register,
-    onError = () => {},
-  } = options;
-  requirePresent('kafka', kafka);
-  requirePresent('pool', pool);
-  requireTopic('topic', topic);
-  requireNonEmptyString('groupId', groupId);
-  if (typeof handler !== 'function') {
+export const CONSUMER_DEFAULTS = {
+  /** Enough for a blip (a deadlock, a timeout) to pass; a real bug goes to the DLQ within seconds. */
+  maxAttempts: 5,
+  retryBackoff: { initialMs: 100, maxMs: 2_000 } as BackoffOptions,
+  /** A new group starts at the oldest offset: no event skipped. */
+  fromBeginning: true,
+  partitionsConsumedConcurrently: 1,
+  /** About 7x the throughput of one transaction per message in a quick measurement here. */
+  messagesPerTransaction: 100,
+  createDlqTopic: true,
+  /** Kafka's default retention is 7 days; dedup records must outlive every redelivery. */
+  processedRetentionMs: 8 * 24 * 60 * 60 * 1_000,
+  pruneIntervalMs: 60 * 60 * 1_000,
+};
+
+type ResolvedConsumeOptions = Required<ConsumeOptions>;
+
+function resolveConsumeOptions(options: ConsumeOptions): ResolvedConsumeOptions {
+  const resolved: ResolvedConsumeOptions = {
+    ...CONSUMER_DEFAULTS,
+    consumerConfig: {},
+    registry: client.register,
+    onError: () => {},
+    ...(Object.fromEntries(
+      Object.entries(options).filter(([, value]) => value !== undefined),
+    ) as ConsumeOptions),
+  };
+  requirePresent('kafka', resolved.kafka);
+  requirePresent('pool', resolved.pool);
+  requireTopic('topic', resolved.topic);
+  requireNonEmptyString('groupId', resolved.groupId);
+  if (typeof resolved.handler !== 'function') {
     throw new OutboxError('OUTBOX_INVALID_OPTIONS', 'handler must be a function');
   }
-  for (const [option, value] of Object.entries({
-    maxAttempts,
-    messagesPerTransaction,
-    partitionsConsumedConcurrently,
-  })) {
-    requirePositiveInteger(option, value);
+  for (const option of ['maxAttempts', 'messagesPerTransaction', 'partitionsConsumedConcurrently'] as const) {
+    requirePositiveInteger(option, resolved[option]);
   }
-  requireBackoff('retryBackoff', retryBackoff);
+  requireBackoff('retryBackoff', resolved.retryBackoff);
+  requireDuration('pruneIntervalMs', resolved.pruneIntervalMs);
+  requireDuration('processedRetentionMs', resolved.processedRetentionMs);
+  if (resolved.processedRetentionMs === 0) {
+    throw new OutboxError(
+      'OUTBOX_INVALID_OPTIONS',
+      'processedRetentionMs must be > 0: 0 would forget every event',
+    );
+  }
+  return resolved;
+}
+
+export async function consume(options: ConsumeOptions): Promise<RunningConsumer> {
+  const resolved = resolveConsumeOptions(options);
+  const { kafka, pool, topic, groupId, handler, maxAttempts, retryBackoff, registry, onError } = resolved;
   const messages = consumerMessages(registry);
   const count = (outcome: ConsumerOutcome) => messages.inc({ group: groupId, outcome });
-  const dlqTopic = createDlqTopic ? await ensureDlqTopic(kafka, topic) : `${topic}.dlq`;
+  const dlqTopic = resolved.createDlqTopic ? await ensureDlqTopic(kafka, topic) : `${topic}.dlq`;
   const dlq = createProducerSession(kafka, { retries: 5 });
   const stopping = new AbortController();
   const processTogether = createTransactionRunner({ pool, groupId, handler, count, onError });
@@ -164,38 +194,32 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     }
   }
 
-  const consumer = kafka.consumer({ maxWaitTimeInMs: 1_000, ...consumerConfig, groupId });
+  const consumer = kafka.consumer({ maxWaitTimeInMs: 1_000, ...resolved.consumerConfig, groupId });
   const joined = new Promise<void>((resolve) => {
     consumer.on(consumer.events.GROUP_JOIN, () => resolve());
   });
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning });
+  await consumer.subscribe({ topic, fromBeginning: resolved.fromBeginning });
   await consumer.run({
-    partitionsConsumedConcurrently,
+    partitionsConsumedConcurrently: resolved.partitionsConsumedConcurrently,
     eachBatchAutoResolve: false,
     autoCommitInterval: 1_000,
-    eachBatch: async (payload) => {
-      const { batch } = payload;
-      const items = batch.messages.map((message) => toItem(message, topic, batch.partition));
-      for (let start = 0; start < items.length; start += messagesPerTransaction) {
-        if (stopping.signal.aborted || !payload.isRunning() || payload.isStale()) return;
-        const chunk = items.slice(start, start + messagesPerTransaction);
-        const together: ChunkResult = chunk.some((item) => item.parseError !== undefined)
-          ? { kind: 'retry-alone' }
-          : await processTogether(chunk);
-        if (together.kind !== 'committed') {
-          for (const [index, item] of chunk.entries()) {
-            const failed =
-              together.kind === 'handler-failed' && together.index === index ? together.error : undefined;
-            if (!(await processAlone(item, payload, failed))) return;
-            payload.resolveOffset(item.message.offset);
-          }
-        }
-        payload.resolveOffset((chunk[chunk.length - 1] as Item).message.offset);
-        await payload.commitOffsetsIfNecessary();
-        await payload.heartbeat();
-      }
-    },
+    eachBatch: (payload) =>
+      handleBatch(payload, {
+        topic,
+        messagesPerTransaction: resolved.messagesPerTransaction,
+        stopping: stopping.signal,
+        processTogether,
+        processAlone,
+      }),
+  });
+
+  const pruner = startProcessedPruner({
+    pool,
+    groupId,
+    retentionMs: resolved.processedRetentionMs,
+    intervalMs: resolved.pruneIntervalMs,
+    onError,
   });
 
   return {
@@ -203,8 +227,43 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     joined,
     async stop() {
       stopping.abort();
+      await pruner.stop();
       await consumer.disconnect();
       await dlq.reset();
     },
   };
+}
+
+type BatchSteps = {
+  topic: string;
+  messagesPerTransaction: number;
+  stopping: AbortSignal;
+  processTogether: (items: readonly Item[]) => Promise<ChunkResult>;
+  processAlone: (item: Item, batch: EachBatchPayload, failed?: HandlerError) => Promise<boolean>;
+};
+
+// A fetched batch in chunks of one transaction each; a chunk that fails is replayed one message per
+// transaction so the failure is isolated. Offsets are resolved only after their transaction committed.
+async function handleBatch(payload: EachBatchPayload, steps: BatchSteps): Promise<void> {
+  const { batch } = payload;
+  const { messagesPerTransaction, stopping } = steps;
+  const items = batch.messages.map((message) => toItem(message, steps.topic, batch.partition));
+  for (let start = 0; start < items.length; start += messagesPerTransaction) {
+    if (stopping.aborted || !payload.isRunning() || payload.isStale()) return;
+    const chunk = items.slice(start, start + messagesPerTransaction);
+    const together: ChunkResult = chunk.some((item) => item.parseError !== undefined)
+      ? { kind: 'retry-alone' }
+      : await steps.processTogether(chunk);
+    if (together.kind !== 'committed') {
+      for (const [index, item] of chunk.entries()) {
+        const failed =
+          together.kind === 'handler-failed' && together.index === index ? together.error : undefined;
+        if (!(await steps.processAlone(item, payload, failed))) return;
+        payload.resolveOffset(item.message.offset);
+      }
+    }
+    payload.resolveOffset((chunk[chunk.length - 1] as Item).message.offset);
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+  }
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { OutboxError } from './errors.ts';
+import { DEFAULT_MAX_EVENT_BYTES, recordBytes, toKafkaMessage } from './outbox-message.ts';
 import { traceHeaders } from './trace-context.ts';
 import { KAFKA_TOPIC } from './validate.ts';
 
@@ -32,6 +33,12 @@ export type EnqueueOptions = {
    * relay's polling pick the rows up (see README, "The NOTIFY trade-off").
    */
   notify?: boolean;
+  /**
+   * Largest event accepted, as the Kafka record the relay will send (key, value, headers). Default
+   * 1,000,000: under Kafka's default message.max.bytes (1,048,588). Match a topic's lower
+   * max.message.bytes here; the relay still parks or halts at a row the broker refuses.
+   */
+  maxEventBytes?: number;
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -65,7 +72,7 @@ export async function enqueue(
 export async function enqueueMany(
   tx: pg.ClientBase,
   events: readonly OutboxEvent[],
-  { notify = true }: EnqueueOptions = {},
+  { notify = true, maxEventBytes = DEFAULT_MAX_EVENT_BYTES }: EnqueueOptions = {},
 ): Promise<string[]> {
   if (!Array.isArray(events)) throw new OutboxError('OUTBOX_INVALID_EVENT', 'events must be an array');
   assertInTransaction(tx);
@@ -75,6 +82,16 @@ export async function enqueueMany(
   // Serialized before the INSERT: a payload JSON cannot hold fails here with a typed error, and
   // the caller's transaction is not aborted by a failed statement.
   const payloads = events.map((event) => toJson(event.payload));
+  const headers = events.map((event) => ({ ...inherited, ...event.headers }));
+  events.forEach((event, i) => {
+    requireSendable(
+      event,
+      ids[i] as string,
+      payloads[i] as string,
+      headers[i] as Record<string, string>,
+      maxEventBytes,
+    );
+  });
   await tx.query(INSERT_EVENTS, [
     ids,
     events.map((event) => event.aggregateType),
@@ -82,10 +99,41 @@ export async function enqueueMany(
     events.map((event) => event.eventType),
     events.map((event) => event.topic),
     payloads,
-    events.map((event) => JSON.stringify({ ...inherited, ...event.headers })),
+    headers.map((eventHeaders) => JSON.stringify(eventHeaders)),
     notify,
   ]);
   return ids;
+}
+
+// An event the broker would refuse can never be published: refuse it here, while the writer can
+// still react (and before a statement, so the caller's transaction stays usable). Measured on the
+// Kafka record the relay will build from the row. Kafka stores the payload as jsonb's text, which
+// can differ from JSON.stringify's in whitespace only; the 48 KB margin under the broker limit covers it.
+function requireSendable(
+  event: OutboxEvent,
+  eventId: string,
+  payload: string,
+  headers: Record<string, string>,
+  maxEventBytes: number,
+): void {
+  const bytes = recordBytes(
+    toKafkaMessage({
+      id: '0',
+      event_id: eventId,
+      aggregate_type: event.aggregateType,
+      aggregate_id: event.aggregateId,
+      event_type: event.eventType,
+      topic: event.topic,
+      payload,
+      headers,
+    }),
+  );
+  if (bytes > maxEventBytes) {
+    throw new OutboxError(
+      'OUTBOX_EVENT_TOO_LARGE',
+      `event for topic "${event.topic}" is ${bytes} bytes as a Kafka record; the limit is ${maxEventBytes}`,
+    );
+  }
 }
 
 // enqueue on a bare pool or an idle client would autocommit the event on its own: the dual write

@@ -10,13 +10,28 @@ export {
   type EventHandler,
   type RunningConsumer,
 } from './consumer.ts';
+export {
+  type DeadLetter,
+  listDeadLetters,
+  type RequeueFilter,
+  requeueDeadLetters,
+} from './dead-letters.ts';
 export { deadLetterHeaders, dlqTopicFor, ensureDlqTopic } from './dlq.ts';
 export { type DualWritePublisher, type DualWritePublisherOptions, dualWritePublisher } from './dual-write.ts';
 export { type EnqueueOptions, enqueue, enqueueMany, OUTBOX_CHANNEL, type OutboxEvent } from './enqueue.ts';
-export { OutboxError, type OutboxErrorCode } from './errors.ts';
+export { isOutboxError, OutboxError, type OutboxErrorCode, type OutboxRowRef } from './errors.ts';
 export { advisoryLockKeys, type LockKeys } from './leadership.ts';
 export type { ConsumerOutcome } from './metrics.ts';
-export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.ts';
+export { DEFAULT_MAX_EVENT_BYTES } from './outbox-message.ts';
+export {
+  createOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  type PermanentErrorPolicy,
+  RELAY_DEFAULTS,
+  RELAY_POOL_CONNECTIONS,
+  type RelayHalt,
+} from './relay.ts';
 export { type ReplayDlqOptions, type ReplayResult, replayDlq } from './replay-dlq.ts';
 export { applyOutboxSchema, outboxMigrationsDir } from './schema.ts';
 export { contextFromHeaders, formatTraceparent, parseTraceparent, traceHeaders } from './trace-context.ts';

@@ -11,6 +11,9 @@ export type RelayMetrics = {
   published: Counter<'outbox'>;
   batchSize: Histogram<'outbox'>;
   publishFailures: Counter<'outbox'>;
+  halted: Gauge<'outbox'>;
+  deadLetters: Gauge<'outbox'>;
+  parked: Counter<'outbox' | 'reason'>;
 };
 
 export function relayMetrics(registry: Registry = client.register): RelayMetrics {
@@ -41,6 +44,22 @@ export function relayMetrics(registry: Registry = client.register): RelayMetrics
       name: 'outbox_publish_failures_total',
       help: 'Relay batches that failed (Kafka unavailable, database error) and were retried.',
       labelNames,
+    }),
+    halted: gauge(registry, {
+      name: 'outbox_relay_halted',
+      help: "1 while the relay is halted at a row Kafka refuses for good (policy 'halt'); alert on it.",
+      labelNames,
+    }),
+    deadLetters: gauge(registry, {
+      name: 'outbox_dead_letters',
+      help: 'Rows in outbox_dead_letters: parked, each holding back the later rows of its aggregate.',
+      labelNames,
+    }),
+    // reason is an OutboxErrorCode: a closed set, so the label stays bounded.
+    parked: counter(registry, {
+      name: 'outbox_parked_total',
+      help: "Rows the relay moved to outbox_dead_letters (policy 'park'), by reason.",
+      labelNames: ['outbox', 'reason'],
     }),
   };
 }

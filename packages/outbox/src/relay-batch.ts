@@ -9,21 +9,17 @@
 // order needs. If N's commit fails after N+1 was sent, N is published again later, after N+1: a
 // duplicate of events every consumer has already seen, not a reordering. Up to three batch
 // transactions are open at once, plus the leader's connection: the relay's pool needs four.
+//
+// A claimed batch goes out in sends of at most `maxBatchBytes` (outbox-message.ts), one after the
+// other. A send Kafka refuses fails the whole batch with OUTBOX_SEND_FAILED naming the rows of that
+// send; the relay decides whether that is transient or the broker's final word (relay-failure.ts).
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type pg from 'pg';
 import { OutboxError } from './errors.ts';
 import type { LockKeys } from './leadership.ts';
+import { type OutboxMessageRow, rowRef, splitForSend, toKafkaMessage } from './outbox-message.ts';
 
-type ClaimedRow = {
-  id: string;
-  event_id: string;
-  aggregate_type: string;
-  aggregate_id: string;
-  event_type: string;
-  topic: string;
-  payload: string;
-  headers: Record<string, string>;
-};
+type ClaimedRow = OutboxMessageRow;
 
 type Batch = { client: pg.PoolClient; rows: ClaimedRow[]; ids: string[]; markSql: string };
 
@@ -40,13 +36,20 @@ const FENCE = `
 // The oldest unpublished rows, in id order. SKIP LOCKED only ever skips this relay's own batches
 // that are still being sent or marked (the fence keeps other relays' transactions out), so the
 // pipeline can claim the next batch without waiting for the previous one to commit.
+// The hold: a row whose aggregate has an earlier row parked in outbox_dead_letters waits, so it
+// cannot overtake that event; other aggregates are not affected. With no dead letters this is one
+// index probe per candidate row (the README has the cost while many rows are held).
 const CLAIM = `
-  SELECT id, event_id, aggregate_type, aggregate_id, event_type, topic, payload::text AS payload, headers
-  FROM outbox
-  WHERE published_at IS NULL
-  ORDER BY id
+  SELECT o.id, o.event_id, o.aggregate_type, o.aggregate_id, o.event_type, o.topic,
+         o.payload::text AS payload, o.headers
+  FROM outbox o
+  WHERE o.published_at IS NULL
+    AND NOT EXISTS (
+      SELECT 1 FROM outbox_dead_letters d
+      WHERE d.aggregate_type = o.aggregate_type AND d.aggregate_id = o.aggregate_id AND d.outbox_id < o.id)
+  ORDER BY o.id
   LIMIT $1
-  FOR UPDATE SKIP LOCKED`;
+  FOR UPDATE OF o SKIP LOCKED`;
 
 const MARK_PUBLISHED = 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])';
 const DELETE_PUBLISHED = 'DELETE FROM outbox WHERE id = ANY($1::bigint[])';
@@ -59,6 +62,10 @@ export type DrainOptions = {
   fence: Fence;
   producer: Producer;
   batchSize: number;
+  /** Upper bound of one Kafka request's estimated size; a claimed batch is split to fit. */
+  maxBatchBytes: number;
+  /** Row ids to send one per request (a request of theirs was refused as a whole). */
+  sendAlone: ReadonlySet<string>;
   /** Broker-side wait for acks=all (ms). */
   sendTimeoutMs: number;
   /** Fault-injection point between Kafka's ack and the mark (see OutboxRelayOptions). */
@@ -71,17 +78,9 @@ export type DrainOptions = {
   keepGoing: () => boolean;
 };
 
-/** Thrown (wrapping the cause) when Kafka did not acknowledge a batch; the producer must be replaced. */
-export class KafkaSendError extends Error {
-  constructor(cause: unknown) {
-    super(`Kafka did not acknowledge the batch: ${(cause as Error)?.message ?? cause}`, { cause });
-    this.name = 'KafkaSendError';
-  }
-}
-
 /** Publishes batches until a claim comes back short; returns how many events were published. */
 export async function drainOutbox(options: DrainOptions): Promise<number> {
-  const { pool, fence, producer, batchSize, sendTimeoutMs, afterPublish, onMarked, keepGoing } = options;
+  const { pool, fence, batchSize, afterPublish, onMarked, keepGoing } = options;
   const markSql = options.deleteOnPublish ? DELETE_PUBLISHED : MARK_PUBLISHED;
   let published = 0;
   // Batch N-1's mark-and-commit, still running while batch N is sent.
@@ -101,17 +100,7 @@ export async function drainOutbox(options: DrainOptions): Promise<number> {
       const next =
         count === batchSize && keepGoing() ? settle(claim(pool, fence, batchSize, markSql)) : undefined;
       try {
-        try {
-          // acks -1 = all in-sync replicas. With the idempotent producer and one request in flight,
-          // a partition receives the batch's messages in id order, without duplicates from retries.
-          await producer.sendBatch({
-            topicMessages: toTopicMessages(batch.rows),
-            acks: -1,
-            timeout: sendTimeoutMs,
-          });
-        } catch (error) {
-          throw new KafkaSendError(error);
-        }
+        await send(batch.rows, options);
         await afterPublish?.(count);
         await awaitMarking();
       } catch (error) {
@@ -141,6 +130,29 @@ export async function drainOutbox(options: DrainOptions): Promise<number> {
   return published;
 }
 
+// acks -1 = all in-sync replicas. With the idempotent producer and one request in flight, a
+// partition receives the batch's messages in id order, without duplicates from retries. The
+// sends of one batch follow each other, so the order holds across them too.
+async function send(rows: readonly ClaimedRow[], options: DrainOptions): Promise<void> {
+  for (const chunk of splitForSend(rows, options.maxBatchBytes, options.sendAlone)) {
+    try {
+      await options.producer.sendBatch({
+        topicMessages: toTopicMessages(chunk),
+        acks: -1,
+        timeout: options.sendTimeoutMs,
+      });
+    } catch (error) {
+      const first = chunk[0] as ClaimedRow;
+      const what = chunk.length === 1 ? `row ${first.id}` : `${chunk.length} rows from ${first.id}`;
+      throw new OutboxError(
+        'OUTBOX_SEND_FAILED',
+        `Kafka did not acknowledge ${what}: ${(error as Error)?.message ?? error}`,
+        { cause: error, rows: chunk.map(rowRef) },
+      );
+    }
+  }
+}
+
 function settle(claiming: Promise<Batch | undefined>): Promise<{ batch?: Batch; error?: Error }> {
   return claiming.then(
     (batch) => ({ batch }),
@@ -162,16 +174,7 @@ async function claim(
   const batch: Batch = { client, rows: [], ids: [], markSql };
   try {
     await client.query('BEGIN');
-    const { keys, leaderPid } = fence;
-    const check = await client.query<{ leading: boolean }>(FENCE, [
-      keys.batches,
-      leaderPid,
-      keys.leaderHigh,
-      keys.leaderLow,
-    ]);
-    if (check.rows[0]?.leading !== true) {
-      throw new OutboxError('OUTBOX_NOT_LEADER', 'this relay no longer holds the leader lock');
-    }
+    await checkFence(client, fence);
     batch.rows = (await client.query<ClaimedRow>(CLAIM, [batchSize])).rows;
   } catch (error) {
     await finish(batch, 'ROLLBACK');
@@ -183,6 +186,19 @@ async function claim(
   }
   batch.ids = batch.rows.map((row) => row.id);
   return batch;
+}
+
+/** Inside a transaction: holds the batch lock shared and throws OUTBOX_NOT_LEADER unless leading. */
+export async function checkFence(client: pg.ClientBase, { keys, leaderPid }: Fence): Promise<void> {
+  const check = await client.query<{ leading: boolean }>(FENCE, [
+    keys.batches,
+    leaderPid,
+    keys.leaderHigh,
+    keys.leaderLow,
+  ]);
+  if (check.rows[0]?.leading !== true) {
+    throw new OutboxError('OUTBOX_NOT_LEADER', 'this relay no longer holds the leader lock');
+  }
 }
 
 // Ends a batch's transaction and gives its connection back. COMMIT marks the rows first and throws
@@ -214,16 +230,7 @@ function toTopicMessages(rows: readonly ClaimedRow[]): TopicMessages[] {
       messages = [];
       byTopic.set(row.topic, messages);
     }
-    messages.push({
-      key: row.aggregate_id,
-      value: row.payload,
-      headers: {
-        ...row.headers,
-        'event-id': row.event_id,
-        'event-type': row.event_type,
-        'aggregate-type': row.aggregate_type,
-      },
-    });
+    messages.push(toKafkaMessage(row));
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

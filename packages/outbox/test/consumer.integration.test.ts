@@ -341,3 +341,35 @@ test('the replay command rejects bad usage', async () => {
     code: 2,
   });
 });
+
+test('the consumer prunes its own processed-event records past their retention, nobody else’s', async () => {
+  const topic = await fx.testKafka.createTopic('account.pruned', 1);
+  const groupId = 'pruned';
+  // Old and recent records of this group, and an old one of another group (its own retention).
+  await fx.db.pool.query(
+    `INSERT INTO outbox_processed_events (group_id, event_id, topic, "partition", "offset", processed_at)
+     VALUES ($1, 'old-1', $2, 0, 1, now() - interval '10 days'),
+            ($1, 'old-2', $2, 0, 2, now() - interval '3 days'),
+            ($1, 'recent', $2, 0, 3, now() - interval '1 hour'),
+            ('other-group', 'old-3', $2, 0, 1, now() - interval '10 days')`,
+    [groupId, topic],
+  );
+  const consumer = await startConsumer({
+    topic,
+    groupId,
+    processedRetentionMs: 2 * 24 * 60 * 60 * 1_000,
+    pruneIntervalMs: 50,
+    handler: async () => {},
+  });
+  const left = async () =>
+    (
+      await fx.db.pool.query<{ event_id: string }>(
+        "SELECT event_id FROM outbox_processed_events WHERE event_id IN ('old-1', 'old-2', 'recent', 'old-3') ORDER BY event_id",
+      )
+    ).rows.map((row) => row.event_id);
+  await waitUntil(async () => (await left()).length === 2, {
+    message: 'the old records of the group pruned',
+  });
+  assert.deepEqual(await left(), ['old-3', 'recent']);
+  await stopConsumer(consumer);
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import type pg from 'pg';
+import pg from 'pg';
 import { toItem } from '../src/consumed-event.ts';
 import { deadLetterHeaders, dlqTopicFor, replayHeaders } from '../src/dlq.ts';
 import { type ConsumeOptions, consume, createOutboxRelay, replayDlq } from '../src/index.ts';
@@ -119,6 +119,10 @@ test('relay, consumer and replay reject nonsensical options before touching Post
     ['backoff initial 0', { backoff: { initialMs: 0, maxMs: 10 } }],
     ['empty name', { name: '' }],
     ['no pool', { pool: undefined }],
+    ['pool too small for the pipeline', { pool: new pg.Pool({ max: 3 }) }],
+    ['permanentErrors unknown', { permanentErrors: 'ignore' }],
+    ['missingTopicGraceMs negative', { missingTopicGraceMs: -1 }],
+    ['maxBatchBytes 0', { maxBatchBytes: 0 }],
   ];
   for (const [why, change] of badRelay) {
     assert.throws(() => createOutboxRelay({ ...deps, ...change }), { code: 'OUTBOX_INVALID_OPTIONS' }, why);
@@ -133,6 +137,8 @@ test('relay, consumer and replay reject nonsensical options before touching Post
     ['handler not a function', { handler: 'nope' }],
     ['retryBackoff NaN', { retryBackoff: { initialMs: Number.NaN, maxMs: 1 } }],
     ['no kafka', { kafka: undefined }],
+    ['processedRetentionMs 0', { processedRetentionMs: 0 }],
+    ['pruneIntervalMs NaN', { pruneIntervalMs: Number.NaN }],
   ];
   for (const [why, change] of badConsumer) {
     await assert.rejects(

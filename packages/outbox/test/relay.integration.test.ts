@@ -220,6 +220,8 @@ test("fence: a batch transaction is refused when its relay's leader session is g
         fence: { keys: advisoryLockKeys('default'), leaderPid: rows[0].pid },
         producer,
         batchSize: 10,
+        maxBatchBytes: 900_000,
+        sendAlone: new Set(),
         sendTimeoutMs: 1_000,
         onMarked: () => {},
         keepGoing: () => true,

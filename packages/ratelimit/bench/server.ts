@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { createRateLimiter, ipKey, type Rule, rateLimitMiddleware } from '../src/index.ts';
 import { singleScript } from '../src/scripts.ts';
+import { writeCoalescer } from '../src/write-coalescer.ts';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `bench:rl:${process.pid}:`;
@@ -27,8 +28,8 @@ const statsOf = (name: string) => {
   return entry;
 };
 
-async function countedClient(name: string): Promise<Redis> {
-  const client = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+async function countedClient(name: string, options: { enableAutoPipelining?: boolean } = {}): Promise<Redis> {
+  const client = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, ...options });
   await new Promise((resolve) => client.once('ready', resolve));
   const send = client.sendCommand.bind(client);
   client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
@@ -58,16 +59,24 @@ const rule = (name: string, algorithm: Rule['algorithm'], limit = HIGH): Rule =>
 });
 
 // (b) The floor: the same sliding-window-counter script by EVALSHA straight from the handler
-// chain, no limiter around it, no headers. What one round trip costs in this app.
-const floorClient = await countedClient('floor');
+// chain, no limiter around it, no headers, with the SAME write coalescing the limiter uses: what
+// one round trip costs in this app, sent the way the limiter sends it. `evalsha-uncorked` is the
+// same call without coalescing (one write per command), to show what coalescing itself is worth.
 const floorScript = singleScript('sliding-window-counter');
 const floorSha = createHash('sha1').update(floorScript).digest('hex');
-await floorClient.script('LOAD', floorScript);
-const floor: RequestHandler = (req, _res, next) => {
-  floorClient
-    .evalsha(floorSha, 1, `${prefix}{floor:${req.ip}}:swc`, HIGH, MINUTE, HIGH, 1)
-    .then(() => next(), next);
+const evalshaRoute = async (name: string, corked: boolean): Promise<RequestHandler> => {
+  const client = await countedClient(name);
+  await client.script('LOAD', floorScript);
+  const coalesce = corked ? writeCoalescer(client) : () => {};
+  return (req, _res, next) => {
+    coalesce();
+    client
+      .evalsha(floorSha, 1, `${prefix}{${name}:${req.ip}}:swc`, HIGH, MINUTE, HIGH, 1)
+      .then(() => next(), next);
+  };
 };
+const floor = await evalshaRoute('floor', true);
+const uncorked = await evalshaRoute('evalsha-uncorked', false);
 
 // (c) This library's middleware: sliding window counter, and token bucket.
 const lab = (name: string, client: Redis, labRule: Rule) =>
@@ -84,31 +93,39 @@ const blocked = lab(
   rule('blocked', 'sliding-window-counter', 1),
 );
 
-// (d) rate-limiter-flexible's RateLimiterRedis, with the middleware its README suggests.
-const rlflxLimiter = new RateLimiterRedis({
-  storeClient: await countedClient('rlflx'),
-  keyPrefix: `${prefix}rlflx`,
-  points: HIGH,
-  duration: 60,
-});
-const rlflx: RequestHandler = (req, res, next) => {
-  rlflxLimiter.consume(req.ip ?? 'unknown').then(
-    () => next(),
-    () => {
-      res.status(429).send('Too Many Requests');
-    },
-  );
+// (d) rate-limiter-flexible's RateLimiterRedis, with the middleware its README suggests: on a
+// plain ioredis client (one write per command), and on one with `enableAutoPipelining: true`,
+// ioredis's own way to batch the commands of one event-loop turn (the like-for-like of coalescing).
+const rlflxRoute = async (name: string, enableAutoPipelining: boolean): Promise<RequestHandler> => {
+  const limiter = new RateLimiterRedis({
+    storeClient: await countedClient(name, { enableAutoPipelining }),
+    keyPrefix: `${prefix}${name}`,
+    points: HIGH,
+    duration: 60,
+  });
+  return (req, res, next) => {
+    limiter.consume(req.ip ?? 'unknown').then(
+      () => next(),
+      () => {
+        res.status(429).send('Too Many Requests');
+      },
+    );
+  };
 };
+const rlflx = await rlflxRoute('rlflx', false);
+const rlflxPipelined = await rlflxRoute('rlflx-autopipe', true);
 
 const app = express();
 app.disable('x-powered-by');
 app.set('etag', false);
 app.get('/none', counted('none'), handler);
 app.get('/floor', counted('floor'), floor, handler);
+app.get('/evalsha-uncorked', counted('evalsha-uncorked'), uncorked, handler);
 app.get('/lab-swc', counted('lab-swc'), swc, handler);
 app.get('/lab-tb', counted('lab-tb'), tb, handler);
 app.get('/lab-blocked', counted('lab-blocked'), blocked, handler);
 app.get('/rlflx', counted('rlflx'), rlflx, handler);
+app.get('/rlflx-autopipe', counted('rlflx-autopipe'), rlflxPipelined, handler);
 // Server CPU since the last reset: the variants run one at a time, so it is one variant's cost.
 let cpuSince = process.cpuUsage();
 app.get('/__stats', (_req, res) => {

@@ -6,6 +6,8 @@
 //      failure per request, and none at all once the breaker is open;
 //   4. fallback: the insurance limiter if enabled, else each rule's fail mode (open or closed);
 //   5. shadow rules: record what would have been refused, let it through.
+
+import { randomBytes } from 'node:crypto';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
@@ -15,19 +17,30 @@ import {
 import type { Registry } from 'prom-client';
 import { DeadlineTimer, RedisTimeoutError } from './deadline.ts';
 import { InsuranceLimiter, type InsuranceOptions } from './insurance.ts';
+import { counterKey } from './keys.ts';
 import { LocalBlockList } from './local-block.ts';
-import { createLimiterMetrics, type Outcome, type RedisErrorReason } from './metrics.ts';
+import { createLimiterMetrics, type RedisErrorReason } from './metrics.ts';
 import {
   capacityOf,
   type Decision,
-  LIMITS,
   RateLimitError,
   type Rule,
   validateCost,
   validateKey,
   validateRule,
 } from './policy.ts';
-import { ALGORITHM_SCRIPTS, type RedisClient, runHierarchy, runSingle, type ScriptLevel } from './scripts.ts';
+import { failModeResult, finish, locallyBlocked, type ResultContext, unlimitedResult } from './results.ts';
+import {
+  ALGORITHM_SCRIPTS,
+  decodeReply,
+  type RedisClient,
+  runHierarchy,
+  runSingle,
+  type ScriptLevel,
+  type ScriptReply,
+} from './scripts.ts';
+import { runPerSlot, type SplitTransport } from './slot-split.ts';
+import { writeCoalescer } from './write-coalescer.ts';
 
 /** One level of a check: a rule applied to a key (an IP, a user, a tenant, "all"). */
 export type Level = { rule: Rule; key: string };
@@ -76,18 +89,18 @@ export type RateLimiterOptions = {
   shadow?: boolean;
   /** Send the checks of one event-loop turn in one socket write (see writeCoalescer). Default true. */
   coalesceWrites?: boolean;
+  /**
+   * Decide a hierarchy with one script per level and refunds (slot-split.ts) instead of one atomic
+   * script. Default: true on a Cluster client, where keys of different slots cannot share a script;
+   * false on a standalone Redis. Set it to exercise the Cluster protocol on one server.
+   */
+  splitSlots?: boolean;
   registry?: Registry;
 };
 
 export type CheckOptions = {
   /** Units this request takes (weighted requests). Default 1. */
   cost?: number;
-  /**
-   * Hash tag shared by every key of a hierarchical check, so they land in one Redis Cluster slot.
-   * Default: the first level's rule and key. A global level in the tag puts every check of that
-   * hierarchy on one shard: the price of deciding all levels atomically.
-   */
-  tag?: string;
 };
 
 export type RateLimiter = {
@@ -102,15 +115,6 @@ export type RateLimiter = {
   readonly breaker: CircuitBreaker | undefined;
   /** Forget every in-memory block, e.g. after a rule's limit was raised. */
   clearLocalBlocks(): void;
-};
-
-const ALGORITHM_CODE: Record<Rule['algorithm'], string> = {
-  'fixed-window': 'fw',
-  'sliding-window-log': 'swl',
-  'sliding-window-counter': 'swc',
-  'token-bucket': 'tb',
-  'leaky-bucket': 'lb',
-  gcra: 'gcra',
 };
 
 // Half of the last 20 calls failing (once 5 are in) opens the breaker: a limiter is on every
@@ -166,212 +170,123 @@ function validateOptions(options: RateLimiterOptions): void {
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   validateOptions(options);
-  const name = options.name ?? 'ratelimit';
-  const prefix = options.prefix ?? 'rl:';
-  const redis = options.redis;
-  const metrics = createLimiterMetrics(name, options.registry);
-  const deadline = new DeadlineTimer(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const breaker =
-    options.breaker === false
-      ? undefined
-      : createCircuitBreaker({
-          ...BREAKER_DEFAULTS,
-          ...options.breaker,
-          name: `${name}-redis`,
-          ...(options.registry ? { registry: options.registry } : {}),
-        });
-  const insurance = options.insurance
-    ? new InsuranceLimiter(options.insurance === true ? {} : options.insurance)
-    : undefined;
-  const blocks =
-    options.localBlock === false
-      ? undefined
-      : new LocalBlockList(typeof options.localBlock === 'object' ? options.localBlock : {});
-  const allShadow = options.shadow === true;
-  const validated = new WeakSet<Rule>();
+  return new Limiter(options);
+}
 
-  const validRule = (rule: Rule): Rule => {
-    if (!validated.has(rule)) {
+/**
+ * The limiter's state, resolved once from the options, and the steps of a check (see the top of
+ * this file) as methods over it. check and checkLevels are bound, so they may be passed around.
+ */
+class Limiter implements RateLimiter {
+  readonly name: string;
+  readonly shadow: boolean;
+  readonly breaker: CircuitBreaker | undefined;
+  private readonly redis: RedisClient;
+  private readonly prefix: string;
+  private readonly results: ResultContext;
+  private readonly deadline: DeadlineTimer;
+  private readonly insurance: InsuranceLimiter | undefined;
+  private readonly blocks: LocalBlockList | undefined;
+  private readonly validated = new WeakSet<Rule>();
+  private readonly coalesce: () => void;
+  private readonly splitSlots: boolean;
+  private readonly transport: SplitTransport;
+  // Names each split check's grant, so its refund removes exactly what it added (unique per process
+  // by the random part, per check by the counter).
+  private readonly grantPrefix = randomBytes(6).toString('base64url');
+  private grants = 0;
+
+  constructor(options: RateLimiterOptions) {
+    this.name = options.name ?? 'ratelimit';
+    this.shadow = options.shadow === true;
+    this.redis = options.redis;
+    this.prefix = options.prefix ?? 'rl:';
+    const metrics = createLimiterMetrics(this.name, options.registry);
+    this.results = { metrics, allShadow: this.shadow };
+    this.deadline = new DeadlineTimer(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.breaker =
+      options.breaker === false
+        ? undefined
+        : createCircuitBreaker({
+            ...BREAKER_DEFAULTS,
+            ...options.breaker,
+            name: `${this.name}-redis`,
+            ...(options.registry ? { registry: options.registry } : {}),
+          });
+    this.insurance = options.insurance
+      ? new InsuranceLimiter(options.insurance === true ? {} : options.insurance)
+      : undefined;
+    this.blocks =
+      options.localBlock === false
+        ? undefined
+        : new LocalBlockList(typeof options.localBlock === 'object' ? options.localBlock : {});
+    this.coalesce = options.coalesceWrites !== false ? writeCoalescer(this.redis) : () => {};
+    this.splitSlots = options.splitSlots ?? (this.redis as { isCluster?: boolean }).isCluster === true;
+    this.transport = { redis: this.redis, beforeSend: this.coalesce, onRefund: (ok) => metrics.refund(ok) };
+  }
+
+  // Not async: on the hot path every promise layer counts. Validation errors still reject.
+  check = (rule: Rule, key: string, checkOptions?: CheckOptions): Promise<LimitResult> => {
+    try {
+      const cost = checkOptions?.cost ?? 1;
+      this.validRule(rule);
+      validateKey(key);
+      validateCost(cost, rule);
+      const level = this.scriptLevel(rule, counterKey(this.prefix, rule, key));
+      return Promise.resolve(this.decide([{ rule, key }], [level], cost));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  checkLevels = (levels: readonly Level[], checkOptions?: CheckOptions): Promise<LimitResult> => {
+    if (levels.length === 0) return Promise.resolve(unlimitedResult());
+    if (levels.length === 1) {
+      const only = levels[0] as Level;
+      return this.check(only.rule, only.key, checkOptions);
+    }
+    try {
+      const cost = checkOptions?.cost ?? 1;
+      for (const level of levels) {
+        this.validRule(level.rule);
+        validateKey(level.key);
+      }
+      validateCost(
+        cost,
+        levels.map((level) => level.rule),
+      );
+      // Cheapest first; a stable sort keeps the caller's order (global -> ... -> endpoint) on ties.
+      const ordered = [...levels].sort(
+        (a, b) => ALGORITHM_SCRIPTS[a.rule.algorithm].readCost - ALGORITHM_SCRIPTS[b.rule.algorithm].readCost,
+      );
+      const seen = new Set<string>();
+      const scriptLevels = ordered.map((level) => {
+        const redisKey = counterKey(this.prefix, level.rule, level.key);
+        if (seen.has(redisKey)) {
+          throw new RateLimitError('INVALID_RULE', `two levels share rule "${level.rule.name}" and one key`);
+        }
+        seen.add(redisKey);
+        return this.scriptLevel(level.rule, redisKey, true);
+      });
+      return Promise.resolve(this.decide(ordered, scriptLevels, cost));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  clearLocalBlocks = (): void => {
+    this.blocks?.clear();
+  };
+
+  private validRule(rule: Rule): Rule {
+    if (!this.validated.has(rule)) {
       validateRule(rule);
-      validated.add(rule);
+      this.validated.add(rule);
     }
     return rule;
-  };
-
-  const coalesce = options.coalesceWrites !== false ? writeCoalescer(redis) : () => {};
-  const timedSingle = (level: ScriptLevel, cost: number) => {
-    coalesce();
-    return deadline.run(runSingle(redis, level, cost));
-  };
-  const timedHierarchy = (levels: ScriptLevel[], cost: number) => {
-    coalesce();
-    return deadline.run(runHierarchy(redis, levels, cost));
-  };
-
-  /** Steps 1-4 of a check (see the top of this file); shadow mode and metrics are in finish(). */
-  function decide(
-    levels: readonly Level[],
-    scriptLevels: ScriptLevel[],
-    cost: number,
-  ): Promise<LimitResult> | LimitResult {
-    if (blocks) {
-      for (let i = 0; i < levels.length; i += 1) {
-        const blockedMs = blocks.blockedFor((scriptLevels[i] as ScriptLevel).key, cost);
-        if (blockedMs > 0) return locallyBlocked((levels[i] as Level).rule, blockedMs);
-      }
-    }
-    if (redis.status !== 'ready') return fallback(levels, scriptLevels, cost, 'not_ready');
-    const single = scriptLevels.length === 1;
-    const call = single
-      ? () => timedSingle(scriptLevels[0] as ScriptLevel, cost)
-      : () => timedHierarchy(scriptLevels, cost);
-    return (breaker ? breaker.execute(call) : call()).then(
-      (reply) => fromReply(reply, levels, scriptLevels, cost),
-      (error: unknown) => fallback(levels, scriptLevels, cost, reasonOf(error)),
-    );
   }
 
-  function locallyBlocked(rule: Rule, blockedMs: number): LimitResult {
-    metrics.localBlock(rule.name);
-    const wait = Math.ceil(blockedMs);
-    const decision: LevelDecision = {
-      rule,
-      allowed: false,
-      limit: rule.limit,
-      remaining: 0,
-      resetMs: wait,
-      retryAfterMs: wait,
-    };
-    return finish([decision], 1, 'local-block');
-  }
-
-  /** Reply: [deniedLevel (1-based, 0 = none), then allowed, remaining, reset, retry per level asked]. */
-  function fromReply(
-    reply: number[],
-    levels: readonly Level[],
-    scriptLevels: ScriptLevel[],
-    cost: number,
-  ): LimitResult {
-    const decisions: LevelDecision[] = [];
-    for (let at = 1, i = 0; at < reply.length; at += 4, i += 1) {
-      const rule = (levels[i] as Level).rule;
-      decisions.push({
-        rule,
-        allowed: reply[at] === 1,
-        limit: rule.limit,
-        remaining: reply[at + 1] as number,
-        resetMs: reply[at + 2] as number,
-        retryAfterMs: reply[at + 3] as number,
-      });
-    }
-    const deniedLevel = reply[0] as number;
-    if (deniedLevel > 0 && blocks) {
-      const denied = decisions[deniedLevel - 1] as LevelDecision;
-      blocks.block((scriptLevels[deniedLevel - 1] as ScriptLevel).key, denied.retryAfterMs, cost);
-    }
-    return finish(decisions, deniedLevel, 'redis');
-  }
-
-  function fallback(
-    levels: readonly Level[],
-    scriptLevels: ScriptLevel[],
-    cost: number,
-    reason: RedisErrorReason,
-  ): LimitResult {
-    metrics.redisError(reason);
-    if (insurance) {
-      // Dark-launched levels sit out while Redis is down: they must not refuse for the real ones.
-      const asked = levels
-        .map((level, i) => ({ key: (scriptLevels[i] as ScriptLevel).key, rule: level.rule }))
-        .filter(
-          (level, _, all) => level.rule.shadow !== true || all.every((other) => other.rule.shadow === true),
-        );
-      const { deniedLevel, decisions } = insurance.check(asked, cost);
-      return finish(
-        decisions.map((decision, i) => ({ ...decision, rule: (asked[i] as Level).rule })),
-        deniedLevel,
-        'insurance',
-      );
-    }
-    // Mixed fail modes: one fail-closed level is enough to refuse (it exists to protect something).
-    const closedIndex = levels.findIndex(
-      (level) => level.rule.failMode === 'closed' && level.rule.shadow !== true,
-    );
-    const closed = closedIndex >= 0;
-    const rule = (closed ? levels[closedIndex] : levels[0]) as Level;
-    const retryAfterMs = closed ? Math.max(FAIL_CLOSED_RETRY_MS, breakerRetryMs()) : 0;
-    const decision: LevelDecision = {
-      rule: rule.rule,
-      allowed: !closed,
-      limit: rule.rule.limit,
-      remaining: 0,
-      resetMs: retryAfterMs,
-      retryAfterMs,
-    };
-    // No level decisions: nothing is known about any quota, so no quota headers either.
-    return record(
-      {
-        ...decision,
-        rule: rule.rule,
-        levels: [],
-        source: closed ? 'fail-closed' : 'fail-open',
-        shadowDenied: false,
-      },
-      levels,
-    );
-  }
-
-  function breakerRetryMs(): number {
-    return breaker?.snapshot().openRemainingMs ?? 0;
-  }
-
-  /** Builds the result from the levels asked; applies shadow mode; records metrics. */
-  function finish(decisions: LevelDecision[], deniedLevel: number, source: DecisionSource): LimitResult {
-    const binding = deniedLevel > 0 ? (decisions[deniedLevel - 1] as LevelDecision) : tightest(decisions);
-    let shadowDenied = false;
-    const result: LimitResult = {
-      allowed: deniedLevel === 0,
-      limit: binding.limit,
-      remaining: binding.remaining,
-      resetMs: binding.resetMs,
-      retryAfterMs: binding.retryAfterMs,
-      rule: binding.rule,
-      levels: decisions,
-      source,
-      shadowDenied: false,
-    };
-    for (let i = 0; i < decisions.length; i += 1) {
-      const decision = decisions[i] as LevelDecision;
-      const outcome = outcomeOf(source, !decision.allowed, decision.rule);
-      if (outcome === 'shadow_denied') shadowDenied = true;
-      metrics.decision(decision.rule, outcome);
-    }
-    if (!result.allowed && (allShadow || binding.rule.shadow === true)) {
-      result.allowed = true;
-      result.retryAfterMs = 0;
-    }
-    // Reported only when it made a difference: the request passes although a shadow level said no.
-    result.shadowDenied = shadowDenied && result.allowed;
-    return result;
-  }
-
-  function outcomeOf(source: DecisionSource, refused: boolean, rule: Rule): Outcome {
-    if (refused && (allShadow || rule.shadow === true)) return 'shadow_denied';
-    if (source === 'local-block') return 'local_blocked';
-    if (source === 'insurance') return refused ? 'insurance_denied' : 'insurance_allowed';
-    return refused ? 'denied' : 'allowed';
-  }
-
-  function record(result: LimitResult, levels: readonly Level[]): LimitResult {
-    const outcome: Outcome = result.source === 'fail-closed' ? 'fail_closed' : 'fail_open';
-    for (const level of levels) metrics.decision(level.rule, outcome);
-    if (!result.allowed && (allShadow || result.rule?.shadow === true)) {
-      return { ...result, allowed: true, retryAfterMs: 0, shadowDenied: true };
-    }
-    return result;
-  }
-
-  function scriptLevel(rule: Rule, redisKey: string, inHierarchy = false): ScriptLevel {
+  private scriptLevel(rule: Rule, redisKey: string, inHierarchy = false): ScriptLevel {
     const level: ScriptLevel = {
       key: redisKey,
       algorithm: rule.algorithm,
@@ -380,97 +295,92 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       capacity: capacityOf(rule),
     };
     // In a hierarchy a shadow level must not cut the check short: the real levels still decide.
-    if (inHierarchy && rule.shadow === true && !allShadow) level.shadow = true;
+    if (inHierarchy && rule.shadow === true && !this.shadow) level.shadow = true;
     return level;
   }
 
-  // Not async: on the hot path every promise layer counts. Validation errors still reject.
-  function check(rule: Rule, key: string, checkOptions?: CheckOptions): Promise<LimitResult> {
-    try {
-      const cost = checkOptions?.cost ?? 1;
-      validRule(rule);
-      validateKey(key);
-      validateCost(cost, rule);
-      const redisKey = `${prefix}{${rule.name}:${key}}:${ALGORITHM_CODE[rule.algorithm]}`;
-      return Promise.resolve(decide([{ rule, key }], [scriptLevel(rule, redisKey)], cost));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  function checkLevels(levels: readonly Level[], checkOptions?: CheckOptions): Promise<LimitResult> {
-    if (levels.length === 0) return Promise.resolve(unlimitedResult());
-    if (levels.length === 1) {
-      const only = levels[0] as Level;
-      return check(only.rule, only.key, checkOptions);
-    }
-    try {
-      const cost = checkOptions?.cost ?? 1;
-      for (const level of levels) {
-        validRule(level.rule);
-        validateKey(level.key);
+  /** Steps 1-4 of a check (see the top of this file); shadow mode and metrics are in results.ts. */
+  private decide(
+    levels: readonly Level[],
+    scriptLevels: ScriptLevel[],
+    cost: number,
+  ): Promise<LimitResult> | LimitResult {
+    if (this.blocks) {
+      for (let i = 0; i < levels.length; i += 1) {
+        const blockedMs = this.blocks.blockedFor((scriptLevels[i] as ScriptLevel).key, cost);
+        if (blockedMs > 0) return locallyBlocked(this.results, (levels[i] as Level).rule, blockedMs);
       }
-      validateCost(
-        cost,
-        levels.map((level) => level.rule),
-      );
-      const first = levels[0] as Level;
-      const tag = checkOptions?.tag ?? `${first.rule.name}:${first.key}`;
-      if (tag.length > LIMITS.maxKeyLength) throw new RateLimitError('INVALID_KEY', 'tag is too long');
-      // Cheapest first; a stable sort keeps the caller's order (global -> ... -> endpoint) on ties.
-      const ordered = [...levels].sort(
-        (a, b) => ALGORITHM_SCRIPTS[a.rule.algorithm].readCost - ALGORITHM_SCRIPTS[b.rule.algorithm].readCost,
-      );
-      const seen = new Set<string>();
-      const scriptLevels = ordered.map((level) => {
-        const redisKey = `${prefix}{${tag}}:${level.rule.name}:${level.key}:${ALGORITHM_CODE[level.rule.algorithm]}`;
-        if (seen.has(redisKey)) {
-          throw new RateLimitError('INVALID_RULE', `two levels share rule "${level.rule.name}" and one key`);
-        }
-        seen.add(redisKey);
-        return scriptLevel(level.rule, redisKey, true);
-      });
-      return Promise.resolve(decide(ordered, scriptLevels, cost));
-    } catch (error) {
-      return Promise.reject(error);
     }
+    if (this.redis.status !== 'ready') return this.fallback(levels, scriptLevels, cost, 'not_ready');
+    const call = () => this.send(scriptLevels, cost);
+    return (this.breaker ? this.breaker.execute(call) : call()).then(
+      (reply) => this.fromReply(reply, levels, scriptLevels, cost),
+      (error: unknown) => this.fallback(levels, scriptLevels, cost, reasonOf(error)),
+    );
   }
 
-  return {
-    name,
-    shadow: allShadow,
-    breaker,
-    check,
-    checkLevels,
-    clearLocalBlocks() {
-      blocks?.clear();
-    },
-  };
-}
+  /** One script for one level or a standalone hierarchy; one per level on a Cluster (slot-split.ts). */
+  private send(scriptLevels: ScriptLevel[], cost: number): Promise<ScriptReply> {
+    if (scriptLevels.length > 1 && this.splitSlots) {
+      this.grants = (this.grants + 1) % Number.MAX_SAFE_INTEGER;
+      const grantId = `${this.grantPrefix}${this.grants.toString(36)}`;
+      return this.deadline.run(runPerSlot(this.transport, scriptLevels, cost, grantId));
+    }
+    this.coalesce();
+    const reply =
+      scriptLevels.length === 1
+        ? runSingle(this.redis, scriptLevels[0] as ScriptLevel, cost)
+        : runHierarchy(this.redis, scriptLevels, cost);
+    return this.deadline.run(reply);
+  }
 
-/**
- * Write coalescing: the first check of an event-loop turn corks the connection's socket and the
- * end of the turn (setImmediate) uncorks it, so every check issued while handling that turn's
- * requests leaves in ONE write syscall instead of one each, and Redis reads them in one go. Each
- * check is still its own EVALSHA with its own reply (1 Redis call per request). Under load this
- * saves most of the per-command syscall cost on both sides (envoy's ratelimit does the same with
- * REDIS_PIPELINE_WINDOW). Cost: a command waits until the end of the current turn, microseconds;
- * other commands sent on the same client in that turn wait too. Standalone clients only.
- */
-function writeCoalescer(redis: RedisClient): () => void {
-  let corked: { uncork(): void } | undefined;
-  const uncork = () => {
-    corked?.uncork();
-    corked = undefined;
-  };
-  return () => {
-    if (corked) return;
-    const stream = (redis as { stream?: { cork?(): void; uncork(): void } }).stream;
-    if (typeof stream?.cork !== 'function') return;
-    stream.cork();
-    corked = stream;
-    setImmediate(uncork);
-  };
+  private fromReply(
+    reply: ScriptReply,
+    levels: readonly Level[],
+    scriptLevels: ScriptLevel[],
+    cost: number,
+  ): LimitResult {
+    const decoded = decodeReply(reply, (i, allowed, remaining, resetMs, retryAfterMs): LevelDecision => {
+      const rule = (levels[i] as Level).rule;
+      return { rule, allowed, limit: rule.limit, remaining, resetMs, retryAfterMs };
+    });
+    const { deniedLevel, levels: decisions } = decoded;
+    if (deniedLevel > 0 && this.blocks) {
+      const denied = decisions[deniedLevel - 1] as LevelDecision;
+      this.blocks.block((scriptLevels[deniedLevel - 1] as ScriptLevel).key, denied.retryAfterMs, cost);
+    }
+    return finish(this.results, decisions, deniedLevel, 'redis');
+  }
+
+  private fallback(
+    levels: readonly Level[],
+    scriptLevels: ScriptLevel[],
+    cost: number,
+    reason: RedisErrorReason,
+  ): LimitResult {
+    this.results.metrics.redisError(reason);
+    if (this.insurance) {
+      // Dark-launched levels sit out while Redis is down: they must not refuse for the real ones.
+      const asked = levels
+        .map((level, i) => ({ key: (scriptLevels[i] as ScriptLevel).key, rule: level.rule }))
+        .filter(
+          (level, _, all) => level.rule.shadow !== true || all.every((other) => other.rule.shadow === true),
+        );
+      const { deniedLevel, decisions } = this.insurance.check(asked, cost);
+      return finish(
+        this.results,
+        decisions.map((decision, i) => ({ ...decision, rule: (asked[i] as Level).rule })),
+        deniedLevel,
+        'insurance',
+      );
+    }
+    const breakerRetryMs = this.breaker?.snapshot().openRemainingMs ?? 0;
+    return failModeResult(
+      this.results,
+      levels.map((level) => level.rule),
+      Math.max(FAIL_CLOSED_RETRY_MS, breakerRetryMs),
+    );
+  }
 }
 
 function reasonOf(error: unknown): RedisErrorReason {
@@ -479,36 +389,4 @@ function reasonOf(error: unknown): RedisErrorReason {
   return 'error';
 }
 
-/** A request no rule applies to (an unlimited tier): allowed, no quota, no Redis call. */
-export function unlimitedResult(): LimitResult {
-  return {
-    allowed: true,
-    limit: Number.POSITIVE_INFINITY,
-    remaining: Number.POSITIVE_INFINITY,
-    resetMs: 0,
-    retryAfterMs: 0,
-    rule: undefined,
-    levels: [],
-    source: 'unlimited',
-    shadowDenied: false,
-  };
-}
-
-/** The level that runs out first: fewest units left, then the longest wait for a full quota. */
-function tightest(decisions: readonly LevelDecision[]): LevelDecision {
-  let best = decisions[0] as LevelDecision;
-  for (const decision of decisions) {
-    if (decision.rule.shadow === true && best.rule.shadow !== true) continue; // shadow levels never bind
-    if (best.rule.shadow === true && decision.rule.shadow !== true) {
-      best = decision;
-      continue;
-    }
-    if (
-      decision.remaining < best.remaining ||
-      (decision.remaining === best.remaining && decision.resetMs > best.resetMs)
-    ) {
-      best = decision;
-    }
-  }
-  return best;
-}
+export { unlimitedResult };

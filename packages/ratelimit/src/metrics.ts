@@ -21,8 +21,18 @@ export type RedisErrorReason = 'not_ready' | 'timeout' | 'circuit_open' | 'error
 export type LimiterMetrics = {
   decision(rule: Rule, outcome: Outcome): void;
   redisError(reason: RedisErrorReason): void;
-  localBlock(rule: string): void;
+  localBlock(rule: Rule): void;
+  /** A split hierarchy gave back a grant (ok) or could not (the units stay spent). */
+  refund(ok: boolean): void;
 };
+
+/**
+ * The most distinct `rule` label values one limiter reports; later ones share OTHER_RULE_LABEL.
+ * Rules are configuration, normally tens; the cap keeps a mistake (a name per user, a name sent by
+ * a caller) from turning into an unbounded number of series and pending entries.
+ */
+export const MAX_RULE_LABELS = 500;
+export const OTHER_RULE_LABEL = '_other';
 
 /** A count not yet added to its Prometheus counter. */
 type Pending<L extends string> = { labels: Record<L, string>; value: number };
@@ -99,8 +109,24 @@ export function createLimiterMetrics(limiter: string, registry: Registry = regis
       ['limiter', 'rule'],
     ),
   );
+  const refunds = pendingFor(
+    flushedCounter(
+      registry,
+      'ratelimit_refunds_total',
+      'Grants given back after another Cluster slot refused the check (outcome: ok, failed)',
+      ['limiter', 'outcome'],
+    ),
+  );
+  const labels = new Set<string>();
+  const ruleLabel = (rule: Rule): string => {
+    const label = rule.metricLabel ?? rule.name;
+    if (labels.has(label)) return label;
+    if (labels.size >= MAX_RULE_LABELS) return OTHER_RULE_LABEL;
+    labels.add(label);
+    return label;
+  };
   // Per rule object, so the hot path builds no label key; a rule seen once (an inline policy)
-  // falls back to the key string.
+  // falls back to the key string. Weak: a rule object that is gone takes its entry with it.
   const byRule = new WeakMap<Rule, Partial<Record<Outcome, { value: number }>>>();
   return {
     decision(rule, outcome) {
@@ -111,7 +137,8 @@ export function createLimiterMetrics(limiter: string, registry: Registry = regis
       }
       let entry = outcomes[outcome];
       if (!entry) {
-        const { name, algorithm } = rule;
+        const { algorithm } = rule;
+        const name = ruleLabel(rule);
         entry = decisions(`${name}\0${algorithm}\0${outcome}`, () => ({
           limiter,
           rule: name,
@@ -126,7 +153,12 @@ export function createLimiterMetrics(limiter: string, registry: Registry = regis
       redisErrors(reason, () => ({ limiter, reason })).value += 1;
     },
     localBlock(rule) {
-      localBlocks(rule, () => ({ limiter, rule })).value += 1;
+      const name = ruleLabel(rule);
+      localBlocks(name, () => ({ limiter, rule: name })).value += 1;
+    },
+    refund(ok) {
+      const outcome = ok ? 'ok' : 'failed';
+      refunds(outcome, () => ({ limiter, outcome })).value += 1;
     },
   };
 }

@@ -28,6 +28,12 @@ export type Rule = {
   failMode?: FailMode;
   /** Decide and record, never refuse: a dark launch to see what a new rule would block. */
   shadow?: boolean;
+  /**
+   * The `rule` label of this rule's metrics. Default: `name`. Set it when names are not a small
+   * fixed set, e.g. policies sent by callers (the service labels them all `inline`): a label
+   * value is a time series kept for the life of the process.
+   */
+  metricLabel?: string;
 };
 
 /** The answer to one check. Times are milliseconds from now, measured on Redis's clock. */

@@ -69,10 +69,67 @@ export function hierarchyScript(): string {
   return [prelude, ...algorithmOrder.map((script) => read(script.file)), read('hierarchy.lua')].join('\n');
 }
 
+/** The refund script: every algorithm (with its `_refund`), then refund.lua's main. */
+export function refundScript(): string {
+  return [prelude, ...algorithmOrder.map((script) => read(script.file)), read('refund.lua')].join('\n');
+}
+
 const HIERARCHY_COMMAND = 'rlHierarchy';
+const REFUND_COMMAND = 'rlRefund';
 const defined = new WeakSet<object>();
 
-type ScriptCommands = Record<string, (...args: (string | number)[]) => Promise<number[]>>;
+type ScriptCommands = Record<string, (...args: (string | number)[]) => Promise<ScriptReply>>;
+
+/**
+ * What the single and hierarchical scripts answer: [deniedLevel (1-based, 0 = none; never a
+ * shadow level), then allowed, remaining, resetMs, retryAfterMs per level asked], and from the
+ * hierarchical script one last element, the Redis time of the decision (ms, as a string).
+ */
+export type ScriptReply = (number | string)[];
+
+export type DecodedLevel = { allowed: boolean; remaining: number; resetMs: number; retryAfterMs: number };
+export type DecodedReply<L> = { deniedLevel: number; levels: L[]; decidedAt: number | undefined };
+
+/** Builds one level's entry from its four numbers (positional: no object in between). */
+export type LevelBuilder<L> = (
+  i: number,
+  allowed: boolean,
+  remaining: number,
+  resetMs: number,
+  retryAfterMs: number,
+) => L;
+
+const plainLevel: LevelBuilder<DecodedLevel> = (_i, allowed, remaining, resetMs, retryAfterMs) => ({
+  allowed,
+  remaining,
+  resetMs,
+  retryAfterMs,
+});
+
+/**
+ * The one place that knows the reply layout above. `level` builds each level's entry, so the hot
+ * path allocates one object per level (the caller's own type) rather than two.
+ */
+export function decodeReply<L = DecodedLevel>(
+  reply: ScriptReply,
+  level: LevelBuilder<L> = plainLevel as LevelBuilder<L>,
+): DecodedReply<L> {
+  const levels: L[] = [];
+  let at = 1;
+  for (; at + 4 <= reply.length; at += 4) {
+    levels.push(
+      level(
+        levels.length,
+        reply[at] === 1,
+        reply[at + 1] as number,
+        reply[at + 2] as number,
+        reply[at + 3] as number,
+      ),
+    );
+  }
+  const decidedAt = at < reply.length ? Number(reply[at]) : undefined;
+  return { deniedLevel: reply[0] as number, levels, decidedAt };
+}
 
 /** The client, typed with the script commands, registering them on first use. */
 function withScripts(redis: RedisClient): ScriptCommands {
@@ -82,6 +139,7 @@ function withScripts(redis: RedisClient): ScriptCommands {
     }
     // No fixed numberOfKeys: the first argument says how many keys follow.
     redis.defineCommand(HIERARCHY_COMMAND, { lua: hierarchyScript() });
+    redis.defineCommand(REFUND_COMMAND, { numberOfKeys: 1, lua: refundScript() });
     defined.add(redis);
   }
   return redis as unknown as ScriptCommands;
@@ -103,7 +161,7 @@ export type ScriptLevel = {
 };
 
 /** One level, one round trip: [deniedLevel (0 or 1), allowed, remaining, resetMs, retryAfterMs]. */
-export function runSingle(redis: RedisClient, level: ScriptLevel, cost: number): Promise<number[]> {
+export function runSingle(redis: RedisClient, level: ScriptLevel, cost: number): Promise<ScriptReply> {
   const command = ALGORITHM_SCRIPTS[level.algorithm].command;
   return withScripts(redis)[command]?.(
     level.key,
@@ -111,19 +169,20 @@ export function runSingle(redis: RedisClient, level: ScriptLevel, cost: number):
     level.windowMs,
     level.capacity,
     cost,
-  ) as Promise<number[]>;
+  ) as Promise<ScriptReply>;
 }
 
 /**
- * All levels, one round trip: [deniedLevel (1-based, 0 = none; never a shadow level), then
- * allowed, remaining, reset, retry per level asked].
+ * All levels, one round trip (see ScriptReply). On a Cluster every key must share one slot.
+ * `grantId` names this grant so that refund() can find what it added (the sliding log's members).
  */
 export function runHierarchy(
   redis: RedisClient,
   levels: readonly ScriptLevel[],
   cost: number,
-): Promise<number[]> {
-  const args: (string | number)[] = [levels.length, ...levels.map((level) => level.key), cost];
+  grantId = '',
+): Promise<ScriptReply> {
+  const args: (string | number)[] = [levels.length, ...levels.map((level) => level.key), cost, grantId];
   for (const level of levels) {
     args.push(
       ALGORITHM_SCRIPTS[level.algorithm].number,
@@ -133,5 +192,25 @@ export function runHierarchy(
       level.shadow ? 1 : 0,
     );
   }
-  return withScripts(redis)[HIERARCHY_COMMAND]?.(...args) as Promise<number[]>;
+  return withScripts(redis)[HIERARCHY_COMMAND]?.(...args) as Promise<ScriptReply>;
+}
+
+/** Gives back what runHierarchy(…, grantId) charged one level at `decidedAt` (Redis time, ms). */
+export function runRefund(
+  redis: RedisClient,
+  level: ScriptLevel,
+  cost: number,
+  decidedAt: number,
+  grantId: string,
+): Promise<unknown> {
+  return withScripts(redis)[REFUND_COMMAND]?.(
+    level.key,
+    ALGORITHM_SCRIPTS[level.algorithm].number,
+    level.limit,
+    level.windowMs,
+    level.capacity,
+    cost,
+    decidedAt,
+    grantId,
+  ) as Promise<unknown>;
 }

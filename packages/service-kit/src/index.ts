@@ -8,12 +8,14 @@ export {
   authOf,
   bearerToken,
   requireAuth,
+  SCOPE_CLAIM,
   type SignTokenOptions,
   signDevToken,
   TIERS,
   type Tier,
   verifyToken,
 } from './auth/jwt.ts';
+export { forbidden, hasScope, requireScope, scopesOf } from './auth/scopes.ts';
 export {
   type Admin,
   createIdempotentProducer,
@@ -71,6 +73,11 @@ export {
   IDEMPOTENCY_TABLE,
   purgeExpiredIdempotencyKeys,
 } from './idempotency/schema.ts';
+export {
+  type IdempotentWriteOptions,
+  idempotentWrite,
+  type TransactionalHandler,
+} from './idempotency/transaction.ts';
 export { createLogger, type Logger, type LoggerOptions, traceFields } from './logger.ts';
 export { counter, createRegistry, gauge, histogram, Registry } from './metrics.ts';
 export {

@@ -4,13 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { waitUntil } from '@lab/testkit';
 import { IDEMPOTENCY_TABLE, purgeExpiredIdempotencyKeys, REPLAYED_HEADER } from '../src/index.ts';
+import { ATOMIC_LATCH_KEY } from './fixtures/example-app.ts';
 import { type Example, startExample, tokenFor } from './fixtures/harness.ts';
 
 let example: Example;
 let alice: string;
 let bob: string;
 before(async () => {
-  example = await startExample('sk_idem');
+  // A short lease on /atomic-items only, so a retry can take an abandoned claim over quickly.
+  example = await startExample('sk_idem', (base) => ({ ...base, EXAMPLE_IDEMPOTENCY_LEASE_MS: '300' }));
   alice = await tokenFor('alice');
   bob = await tokenFor('bob');
 });
@@ -211,5 +213,90 @@ describe('Idempotency-Key', () => {
     const retry = await post('/v1/items', { name: 'abandoned' }, { key });
     assert.equal(retry.status, 201);
     assert.equal(retry.replayed, false);
+  });
+
+  describe('with idempotentWrite (the writes and the stored response in one transaction)', () => {
+    it('stores the response with the effect: a repeat replays it', async () => {
+      const key = randomUUID();
+      const first = await post('/v1/atomic-items', { name: 'atomic-repeat' }, { key });
+      assert.equal(first.status, 201, first.text);
+      const { rows } = await example.db.pool.query(
+        `SELECT state, response_status FROM ${IDEMPOTENCY_TABLE} WHERE key = $1`,
+        [key],
+      );
+      assert.deepEqual(rows[0], { state: 'completed', response_status: 201 });
+      const again = await post('/v1/atomic-items', { name: 'atomic-repeat' }, { key });
+      assert.equal(again.replayed, true);
+      assert.equal(again.text, first.text);
+      assert.equal(await itemsNamed('atomic-repeat'), 1);
+    });
+
+    it('a failure after the write rolls the write back and releases the key: the retry runs once', async () => {
+      const key = randomUUID();
+      const failed = await post('/v1/atomic-items', { name: 'atomic-fails', failOnce: true }, { key });
+      assert.equal(failed.status, 500);
+      assert.equal(await itemsNamed('atomic-fails'), 0, 'the insert before the failure rolled back');
+      const retried = await post('/v1/atomic-items', { name: 'atomic-fails', failOnce: true }, { key });
+      assert.equal(retried.status, 201, retried.text);
+      assert.equal(retried.replayed, false);
+      assert.equal(await itemsNamed('atomic-fails'), 1);
+    });
+
+    it('a handler that swallowed a failed statement answers 500, not a 201 for writes that never happened', async () => {
+      const key = randomUUID();
+      const swallowed = await post(
+        '/v1/atomic-items',
+        { name: 'atomic-swallowed', swallowError: true },
+        { key },
+      );
+      assert.equal(swallowed.status, 500, swallowed.text);
+      assert.equal(await itemsNamed('atomic-swallowed'), 0);
+      const left = await example.db.pool.query(`SELECT 1 FROM ${IDEMPOTENCY_TABLE} WHERE key = $1`, [key]);
+      assert.equal(left.rowCount, 0, 'the key is released for a retry');
+    });
+
+    it('a request whose claim a retry took over cannot commit: exactly one of the two writes survives', async () => {
+      const key = randomUUID();
+      const body = { name: 'atomic-taken-over', waitForLatch: true };
+      const claim = async () =>
+        (
+          await example.db.pool.query<{ owner: string; expired: boolean }>(
+            `SELECT owner, locked_until < now() AS expired FROM ${IDEMPOTENCY_TABLE} WHERE key = $1`,
+            [key],
+          )
+        ).rows[0];
+      // The latch keeps both handlers inside their transactions until the takeover has happened.
+      const latch = await example.db.pool.connect();
+      try {
+        await latch.query('SELECT pg_advisory_lock($1)', [ATOMIC_LATCH_KEY]);
+        const first = post('/v1/atomic-items', body, { key });
+        await waitUntil(async () => (await claim())?.expired === true, {
+          message: "the first request's lease to run out while it waits",
+        });
+        const firstOwner = (await claim())?.owner;
+        const second = post('/v1/atomic-items', body, { key });
+        await waitUntil(async () => (await claim())?.owner !== firstOwner, {
+          message: 'the retry took over',
+        });
+        await latch.query('SELECT pg_advisory_unlock($1)', [ATOMIC_LATCH_KEY]);
+        const [a, b] = await Promise.all([first, second]);
+        assert.equal(a.status, 409, a.text);
+        assert.equal(JSON.parse(a.text).code, 'IDEMPOTENCY_KEY_IN_FLIGHT');
+        assert.equal(b.status, 201, b.text);
+      } finally {
+        latch.release();
+      }
+      assert.equal(await itemsNamed('atomic-taken-over'), 1);
+      const replay = await post('/v1/atomic-items', body, { key });
+      assert.equal(replay.replayed, true);
+    });
+
+    it('without a key the handler still runs in a transaction', async () => {
+      const failed = await post('/v1/atomic-items', { name: 'atomic-no-key', failOnce: true });
+      assert.equal(failed.status, 500);
+      assert.equal(await itemsNamed('atomic-no-key'), 0);
+      assert.equal((await post('/v1/atomic-items', { name: 'atomic-no-key', failOnce: true })).status, 201);
+      assert.equal(await itemsNamed('atomic-no-key'), 1);
+    });
   });
 });

@@ -2,35 +2,17 @@
 // finish in-flight -> close clients -> exit 0, bounded by SHUTDOWN_TIMEOUT_MS (else exit 1).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  createTestDatabase,
-  createTestRedis,
-  type TestDatabase,
-  type TestRedis,
-  waitUntil,
-} from '@lab/testkit';
-import { type ExampleProcess, probe, spawnExample } from './fixtures/child.ts';
-import { baseEnv } from './fixtures/harness.ts';
+import { waitUntil } from '@lab/testkit';
+import { type ChildHarness, childHarness, type ExampleProcess, probe } from './fixtures/child.ts';
 
-let db: TestDatabase;
-let redis: TestRedis;
-const spawned: ExampleProcess[] = [];
+let harness: ChildHarness;
 
 before(async () => {
-  db = await createTestDatabase('sk_shutdown');
-  redis = await createTestRedis('sk_shutdown');
+  harness = await childHarness('sk_shutdown');
 });
-after(async () => {
-  for (const p of spawned) p.kill();
-  await redis?.cleanup();
-  await db?.drop();
-});
+after(() => harness?.close());
 
-async function start(env: Record<string, string>): Promise<ExampleProcess> {
-  const example = await spawnExample({ ...baseEnv(db, redis), LOG_LEVEL: 'info', ...env });
-  spawned.push(example);
-  return example;
-}
+const start = (env: Record<string, string>): Promise<ExampleProcess> => harness.start(env);
 
 describe('SIGTERM', () => {
   it('drains, finishes the in-flight request, refuses new connections and exits 0 within the bound', async () => {

@@ -19,9 +19,18 @@ export const configSchema = baseConfigSchema.extend({
   LIMITER_INSURANCE: flag.default(false),
   // Replicas behind the load balancer: each one's insurance limiter grants 1/N of a rule.
   LIMITER_INSTANCES: z.coerce.number().int().positive().default(1),
-  // express 'trust proxy': only proxies on private networks (HAProxy in front) may set the client
-  // address through X-Forwarded-For; a client connecting directly cannot spoof it.
-  TRUST_PROXY: z.string().min(1).default('loopback, linklocal, uniquelocal'),
+  // express 'trust proxy': how many proxies in front may name the client in X-Forwarded-For. One
+  // hop, the HAProxy in front (replicas listen on no public interface, so only HAProxy reaches
+  // them). Trusting every private range instead would let any host on those networks, or a chain
+  // of XFF entries a client wrote itself, choose the address the IP limits count. A number is hops;
+  // 'true'/'false'; anything else is express's list of addresses/subnets (e.g. 'loopback').
+  TRUST_PROXY: z
+    .string()
+    .min(1)
+    .default('1')
+    .transform((value): number | boolean | string =>
+      /^\d+$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value,
+    ),
   // The demo endpoint's global cap (requests per second across all callers).
   DEMO_GLOBAL_PER_SECOND: z.coerce.number().int().positive().default(5_000),
 });

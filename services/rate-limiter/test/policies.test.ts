@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Rule } from '@lab/ratelimit';
 import {
+  counterKeyFor,
   decodeCursor,
   encodeCursor,
   INLINE_RULE_NAME,
@@ -40,18 +41,29 @@ test('tiers: a rule named tier.<name>, none for an unlimited tier', () => {
   assert.equal(tierRule(enterprise), undefined);
 });
 
-test('a check plan: the tenant tier outside the rule, tagged by tenant; no tier level when unlimited', () => {
-  assert.deepEqual(planCheck(rule, 'k'), { levels: [{ rule, key: 'k' }] });
-  const withTenant = planCheck(rule, 'k', { id: 'acme', tier: pro });
-  assert.equal(withTenant.tag, 'tenant:acme');
+test('a check plan: the tenant tier outside the rule; no tier level when unlimited', () => {
+  assert.deepEqual(planCheck(rule, 'k'), [{ rule, key: 'k' }]);
   assert.deepEqual(
-    withTenant.levels.map((level) => [level.rule.name, level.key]),
+    planCheck(rule, 'k', { id: 'acme', tier: pro }).map((level) => [level.rule.name, level.key]),
     [
       ['tier.pro', 'acme'],
       ['api', 'k'],
     ],
   );
-  assert.deepEqual(planCheck(rule, 'k', { id: 'big', tier: enterprise }), { levels: [{ rule, key: 'k' }] });
+  assert.deepEqual(planCheck(rule, 'k', { id: 'big', tier: enterprise }), [{ rule, key: 'k' }]);
+});
+
+test("a caller's key is inside its tenant's namespace unless it acts for others", () => {
+  assert.equal(counterKeyFor('x', { tenant: 'acme', actsForOthers: false }), 'tenant:acme:x');
+  assert.equal(counterKeyFor('x', { tenant: 'beta', actsForOthers: false }), 'tenant:beta:x');
+  assert.equal(counterKeyFor('x', { tenant: 'gateway', actsForOthers: true }), 'x');
+});
+
+test('inline policies are labelled `inline` in metrics whatever their name', () => {
+  assert.equal(
+    ruleFromInline({ name: 'caller-7', algorithm: 'gcra', limit: 1, windowMs: 1 }).metricLabel,
+    'inline',
+  );
 });
 
 test('cursors round-trip and refuse garbage', () => {

@@ -17,6 +17,8 @@ export type TestBed = {
     sub?: string;
     tenant?: string;
     tier?: 'free' | 'pro' | 'enterprise';
+    /** Space-separated scopes: `admin`, `service`, `rate-limiter:inline`. */
+    scope?: string;
   }) => Promise<string>;
   cleanup: () => Promise<void>;
 };
@@ -45,8 +47,8 @@ export async function createTestBed(label: string): Promise<TestBed> {
       running.push(handle);
       return handle;
     },
-    token: ({ sub = 'ann', tenant = 'acme', tier = 'free' } = {}) =>
-      signDevToken({ sub, tenant, tier, secret: JWT_SECRET }),
+    token: ({ sub = 'ann', tenant = 'acme', tier = 'free', scope } = {}) =>
+      signDevToken({ sub, tenant, tier, secret: JWT_SECRET, ...(scope ? { scope } : {}) }),
     async cleanup() {
       for (const service of running) await service.stop();
       await redis.cleanup();

@@ -24,3 +24,9 @@ local function fixed_window(key, now, limit, window, capacity, cost)
   end
   return 1, limit - count, reset, 0, apply
 end
+
+local function fixed_window_refund(key, now, granted_at, limit, window, capacity, cost)
+  -- Only the window the grant was counted in holds it; once that window is over, so is the charge.
+  if tonumber(redis.call('HGET', key, 'w')) ~= math.floor(granted_at / window) then return end
+  if redis.call('HINCRBY', key, 'n', -cost) <= 0 then redis.call('DEL', key) end
+end

@@ -17,3 +17,14 @@ local function gcra(key, now, limit, window, capacity, cost)
   end
   return 1, (now + tolerance - tat) / interval, tat - now, 0, apply
 end
+
+local function gcra_refund(key, now, granted_at, limit, window, capacity, cost)
+  local tat = tonumber(redis.call('GET', key))
+  if tat == nil then return end
+  local new_tat = tat - cost * window / limit
+  if new_tat <= now then
+    redis.call('DEL', key) -- no earlier than now: an absent TAT means "now"
+    return
+  end
+  redis.call('SET', key, stamp(new_tat), 'PX', math.max(1, math.ceil(new_tat - now)))
+end

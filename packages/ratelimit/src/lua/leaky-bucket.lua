@@ -20,3 +20,17 @@ local function leaky_bucket(key, now, limit, window, capacity, cost)
   end
   return 1, capacity - level, level / rate, 0, apply
 end
+
+local function leaky_bucket_refund(key, now, granted_at, limit, window, capacity, cost)
+  local rate = limit / window
+  local stored = redis.call('HMGET', key, 'level', 'ts')
+  local level, updated = tonumber(stored[1]), tonumber(stored[2])
+  if level == nil or updated == nil then return end -- expired: the bucket is empty already
+  level = math.max(0, level - math.max(0, now - updated) * rate - cost)
+  if level <= 0 then
+    redis.call('DEL', key)
+    return
+  end
+  redis.call('HSET', key, 'level', level, 'ts', stamp(now))
+  redis.call('PEXPIRE', key, math.max(1, math.ceil(level / rate)))
+end

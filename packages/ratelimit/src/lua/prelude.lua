@@ -14,6 +14,10 @@ local function stamp(ms)
   return string.format('%.3f', ms)
 end
 
+-- Set by a check that may be refunded (hierarchy.lua, one Cluster slot at a time): the sliding log
+-- then names its entries after this grant, so refund.lua can remove exactly them.
+local grant_id = ''
+
 -- Every algorithm below has the same shape:
 --   check(key, now, limit, window, capacity, cost) -> allowed, remaining, reset, retry, apply
 -- It only READS (or drops entries that already left the window) and describes the quota as it is
@@ -22,3 +26,7 @@ end
 -- allowed: a closure that records the request and returns remaining and reset after it.
 -- Splitting decide from record is what lets a hierarchical check ask every level first and write
 -- to none of them when one says no.
+-- Each also has a `<name>_refund(key, now, granted_at, limit, window, capacity, cost)` that gives
+-- back a grant made at `granted_at` (ms, Redis time) when a level in another Cluster slot refused
+-- the same check. A refund never adds more than the grant took, and gives back nothing that has
+-- already left the window (the charge is gone by itself).

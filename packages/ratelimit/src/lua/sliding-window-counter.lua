@@ -48,3 +48,15 @@ local function sliding_window_counter(key, now, limit, window, capacity, cost)
   end
   return 1, limit - estimate, reset, 0, apply
 end
+
+local function sliding_window_counter_refund(key, now, granted_at, limit, window, capacity, cost)
+  -- The grant sits in the window it was made in: still `cur`, or `prev` once the next one began.
+  local granted_index = math.floor(granted_at / window)
+  local stored = redis.call('HMGET', key, 'w', 'cur', 'prev')
+  local stored_index = tonumber(stored[1])
+  if stored_index == granted_index then
+    redis.call('HSET', key, 'cur', math.max(0, (tonumber(stored[2]) or 0) - cost))
+  elseif stored_index == granted_index + 1 then
+    redis.call('HSET', key, 'prev', math.max(0, (tonumber(stored[3]) or 0) - cost))
+  end
+end

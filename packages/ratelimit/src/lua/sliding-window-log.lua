@@ -15,12 +15,16 @@ local function sliding_window_log(key, now, limit, window, capacity, cost)
   end
   local apply = function()
     -- Member = time plus position: unique even if two scripts read the same microsecond, because
-    -- the second one sees the first one's entries in its ZCARD.
+    -- the second one sees the first one's entries in its ZCARD. A grant that may be refunded
+    -- names its members after itself instead (unique per check), so the refund finds them.
     local at = stamp(now)
+    local tag = at .. ':'
+    local first = count
+    if grant_id ~= '' then tag, first = 'g' .. grant_id .. ':', 0 end
     local args = {}
     for i = 1, cost do
       args[#args + 1] = at
-      args[#args + 1] = at .. ':' .. (count + i)
+      args[#args + 1] = tag .. (first + i)
       if #args >= 1000 then
         redis.call('ZADD', key, unpack(args))
         args = {}
@@ -31,4 +35,17 @@ local function sliding_window_log(key, now, limit, window, capacity, cost)
     return limit - count - cost, window
   end
   return 1, limit - count, reset, 0, apply
+end
+
+local function sliding_window_log_refund(key, now, granted_at, limit, window, capacity, cost)
+  -- The members this grant added (see apply); ZREM ignores those that already left the window.
+  local members = {}
+  for i = 1, cost do
+    members[#members + 1] = 'g' .. grant_id .. ':' .. i
+    if #members >= 1000 then
+      redis.call('ZREM', key, unpack(members))
+      members = {}
+    end
+  end
+  if #members > 0 then redis.call('ZREM', key, unpack(members)) end
 end

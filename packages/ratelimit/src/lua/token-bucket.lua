@@ -23,3 +23,17 @@ local function token_bucket(key, now, limit, window, capacity, cost)
   end
   return 1, tokens, (capacity - tokens) / rate, 0, apply
 end
+
+local function token_bucket_refund(key, now, granted_at, limit, window, capacity, cost)
+  local rate = limit / window
+  local stored = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens, updated = tonumber(stored[1]), tonumber(stored[2])
+  if tokens == nil or updated == nil then return end -- expired: the bucket is full already
+  tokens = math.min(capacity, tokens + math.max(0, now - updated) * rate + cost)
+  if tokens >= capacity then
+    redis.call('DEL', key) -- a full bucket and no key mean the same
+    return
+  end
+  redis.call('HSET', key, 'tokens', tokens, 'ts', stamp(now))
+  redis.call('PEXPIRE', key, math.max(1, math.ceil((capacity - tokens) / rate)))
+end

@@ -1,9 +1,9 @@
-// `npm run dev:token -- --sub alice --tenant acme --tier pro [--expires 1h]`
+// `npm run dev:token -- --sub alice --tenant acme --tier pro [--scope admin --scope service] [--expires 1h]`
 // Prints a bearer token signed with JWT_SECRET (or the development default, with a warning on
 // stderr so the token alone lands on stdout and can be captured: TOKEN=$(npm run -s dev:token)).
 import { parseArgs } from 'node:util';
 import { baseConfigSchema, DEV_JWT_SECRET } from '../config.ts';
-import { signDevToken, TIERS, type Tier } from './jwt.ts';
+import { SCOPE_CLAIM, signDevToken, TIERS, type Tier } from './jwt.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -15,6 +15,12 @@ const options = {
   tenant: { type: 'string', default: process.env.DEV_TOKEN_TENANT ?? 'dev-tenant' },
   tier: { type: 'string', default: process.env.DEV_TOKEN_TIER ?? 'free' },
   expires: { type: 'string', default: process.env.DEV_TOKEN_EXPIRES ?? '1h' },
+  // Repeatable, and each value may hold several space-separated scopes: `--scope "admin service"`.
+  scope: {
+    type: 'string',
+    multiple: true,
+    default: process.env.DEV_TOKEN_SCOPE ? [process.env.DEV_TOKEN_SCOPE] : [],
+  },
 } as const;
 
 // An unknown or malformed flag gets the same one-line treatment as a bad value.
@@ -27,6 +33,15 @@ const { values } = (() => {
 })();
 
 if (!TIERS.includes(values.tier as Tier)) fail(`--tier must be one of ${TIERS.join(', ')}`);
+const scope = values.scope
+  .flatMap((value) => value.trim().split(/ +/))
+  .filter(Boolean)
+  .join(' ');
+if (scope !== '' && !SCOPE_CLAIM.safeParse(scope).success) {
+  fail(
+    '--scope takes names of letters, digits, "_", ".", ":" or "-" (e.g. admin, service, rate-limiter:inline)',
+  );
+}
 
 let secret = process.env.JWT_SECRET;
 if (!secret) {
@@ -43,6 +58,7 @@ const token = await signDevToken({
   sub: values.sub,
   tenant: values.tenant,
   tier: values.tier as Tier,
+  ...(scope !== '' ? { scope } : {}),
   expiresIn: values.expires,
   secret,
 }).catch((error: unknown) =>

@@ -10,10 +10,20 @@ import { HttpError } from '../http/problem.ts';
 export const TIERS = ['free', 'pro', 'enterprise'] as const;
 export type Tier = (typeof TIERS)[number];
 
+/**
+ * `scope`: space-separated scope names, as in OAuth 2.0 (RFC 6749 §3.3): `admin`, `service`,
+ * `<service>:<action>`. Bounded, because every request carries and parses it.
+ */
+export const SCOPE_CLAIM = z
+  .string()
+  .max(1_000)
+  .regex(/^[A-Za-z0-9_.:-]{1,64}( [A-Za-z0-9_.:-]{1,64})*$/, 'space-separated names of [A-Za-z0-9_.:-]');
+
 const claimsSchema = z.object({
   sub: z.string().min(1).max(200),
   tenant: z.string().min(1).max(200),
   tier: z.enum(TIERS),
+  scope: SCOPE_CLAIM.optional(),
 });
 
 export type AuthClaims = z.infer<typeof claimsSchema>;
@@ -45,7 +55,10 @@ export async function verifyToken(token: string, secret: string): Promise<AuthCl
   }
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) {
-    throw new AuthError('TOKEN_INVALID', 'The bearer token lacks the sub, tenant or tier claim.');
+    throw new AuthError(
+      'TOKEN_INVALID',
+      'The bearer token lacks the sub, tenant or tier claim, or has a bad scope.',
+    );
   }
   return claims.data;
 }
@@ -61,15 +74,18 @@ export async function signDevToken({
   sub,
   tenant,
   tier,
+  scope,
   secret,
   expiresIn = '1h',
 }: SignTokenOptions): Promise<string> {
   // Minting a token the services would reject (empty sub, unknown tier) only moves the error to
   // the first request, where it is harder to understand; refuse it here.
-  if (!claimsSchema.safeParse({ sub, tenant, tier }).success) {
-    throw new TypeError(`sub and tenant must be 1-200 characters and tier one of ${TIERS.join(', ')}`);
+  if (!claimsSchema.safeParse({ sub, tenant, tier, scope }).success) {
+    throw new TypeError(
+      `sub and tenant must be 1-200 characters, tier one of ${TIERS.join(', ')}, scope space-separated names`,
+    );
   }
-  return new SignJWT({ tenant, tier })
+  return new SignJWT({ tenant, tier, ...(scope !== undefined && scope !== '' ? { scope } : {}) })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(sub)
     .setIssuedAt()

@@ -1,7 +1,7 @@
 // The express 5 app every service starts from. Order matters and is the point of this file:
 //   observe (request id, access log, histogram) -> health + metrics (public, no body parsing)
-//   -> JSON-only gate (415) -> JSON body parser with a size limit -> the service's routes -> 404
-//   -> problem+json errors.
+//   -> method gate (405 + Allow) -> JSON-only gate (415) -> JSON body parser with a size limit
+//   -> the service's routes -> 404 -> problem+json errors.
 // express 5 forwards rejected promises from async handlers to the error handler, so handlers
 // just throw (HttpError for client errors; anything else becomes a generic 500).
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
@@ -50,6 +50,7 @@ export function createHttpApp({
     res.type(registry.contentType).send(await registry.metrics());
   });
 
+  app.use(methodNotAllowed(app));
   app.use(requireJsonBody);
   app.use(express.json({ limit: bodyLimit, type: JSON_TYPES }));
   routes?.(app);
@@ -61,13 +62,41 @@ export function createHttpApp({
 // Every API here speaks JSON. Without this gate a body sent as text/plain (or with no
 // Content-Type) would be skipped by the parser, and the handler would run on `req.body ===
 // undefined`: at best a confusing validation error, at worst an optional body silently ignored.
-// `req.is` answers null when the request has no body, so GETs and empty POSTs pass.
+// `req.is` answers null when the request has no body, so GETs and empty POSTs pass; it counts
+// `Content-Length: 0` as a body, so that case is let through too (there is nothing to parse).
 const requireJsonBody: RequestHandler = (req, _res, next) => {
-  if (req.is(JSON_TYPES) === false) {
+  if (req.headers['content-length'] !== '0' && req.is(JSON_TYPES) === false) {
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be sent as application/json.');
   }
   next();
 };
+
+// A path that exists, asked with a method none of its routes takes (TRACE, PATCH…), is a 405 with
+// `Allow` (RFC 9110 §15.5.6), not a 404, and it is decided before the body gates: a body-less
+// TRACE is a method problem, not a media-type one (415). The routes are read at request time, so
+// this runs ahead of routes mounted later. OPTIONS is left to express, which answers it with Allow.
+function methodNotAllowed(app: Express): RequestHandler {
+  return (req, res, next) => {
+    if (req.method === 'OPTIONS') return next();
+    const allowed = new Set<string>();
+    for (const layer of app.router.stack as unknown as {
+      route?: { methods: Record<string, boolean> };
+      match(path: string): boolean;
+    }[]) {
+      if (!layer.route || !layer.match(req.path)) continue;
+      if (layer.route.methods._all) return next();
+      for (const method of Object.keys(layer.route.methods)) allowed.add(method.toUpperCase());
+    }
+    if (allowed.has('GET')) allowed.add('HEAD');
+    if (allowed.size === 0 || allowed.has(req.method)) return next();
+    res.setHeader('Allow', [...allowed].join(', '));
+    throw new HttpError(
+      405,
+      'METHOD_NOT_ALLOWED',
+      `${req.method} is not allowed here; allowed: ${[...allowed].join(', ')}.`,
+    );
+  };
+}
 
 const notFound: RequestHandler = (_req, res) => {
   sendProblem(res, { status: 404, code: 'NOT_FOUND', detail: 'No route matches this method and path.' });

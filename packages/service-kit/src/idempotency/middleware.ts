@@ -7,16 +7,33 @@
 // over a record that is expired (past 24 h) or abandoned (in flight past its lease, e.g. the
 // process crashed mid-request); otherwise the loser reads the row and answers 409/422/replay.
 //
-// The response is stored BEFORE it is sent (res.end is deferred until the row is written), so a
-// client that retries right after receiving the response gets the replay, never a spurious 409.
-// 5xx responses delete the record: the failure may be transient, and the retry should run.
+// Where the response is stored decides what a crash can do (Stripe's "atomic phases"):
+// - A handler wrapped in idempotentWrite (transaction.ts) gets a transaction; its writes and the
+//   stored response commit together, so a crash after that commit leaves a completed record (the
+//   retry gets the replay) and a crash before it leaves nothing (the retry runs, once).
+// - Any other handler's response is stored here, in its own statement, BEFORE it is sent (res.end
+//   is deferred until the row is written), so a client that retries right after receiving the
+//   response gets the replay. A crash between the handler's own commit and that statement lets a
+//   retry run the handler again once the lease has passed: fine for handlers without database
+//   effects, wrong for creating POSTs -- they use idempotentWrite.
+// 5xx responses release the record (only while it is still in flight): the failure may be
+// transient, and the retry should run. Under idempotentWrite a 5xx has rolled the effects back.
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type pg from 'pg';
 import type { AuthClaims } from '../auth/jwt.ts';
-import { requestLogger } from '../http/observe.ts';
 import { HttpError } from '../http/problem.ts';
+import {
+  type Claim,
+  completeRecord,
+  type IdempotencyContext,
+  idempotencyContextOf,
+  MAX_STORED_BYTES,
+  releaseRecord,
+  setIdempotencyContext,
+} from './record.ts';
 import { requestHash } from './request-hash.ts';
+import { captureResponse } from './response-capture.ts';
 import { IDEMPOTENCY_TABLE } from './schema.ts';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -46,8 +63,6 @@ type StoredRow = {
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-// Responses larger than this are not worth storing; the key is released instead.
-const MAX_STORED_BYTES = 1024 * 1024;
 
 export function idempotency(options: IdempotencyOptions): RequestHandler {
   const { pool, ttlMs = DAY_MS, inFlightLeaseMs = 60_000, required = false } = options;
@@ -65,6 +80,7 @@ export function idempotency(options: IdempotencyOptions): RequestHandler {
 
   return async (req, res, next) => {
     const key = req.headers[IDEMPOTENCY_KEY_HEADER];
+    const context: IdempotencyContext = { pool, replayHeaders, stored: false };
     if (key === undefined) {
       if (required)
         throw new HttpError(
@@ -72,6 +88,7 @@ export function idempotency(options: IdempotencyOptions): RequestHandler {
           'IDEMPOTENCY_KEY_REQUIRED',
           'This endpoint requires an Idempotency-Key header.',
         );
+      setIdempotencyContext(res, context); // idempotentWrite still runs its transaction
       next();
       return;
     }
@@ -100,27 +117,15 @@ export function idempotency(options: IdempotencyOptions): RequestHandler {
     );
 
     if (claimed.rowCount === 1) {
-      captureResponse(res, async (status, headers, body) => {
-        if (status >= 500 || body.length > MAX_STORED_BYTES) {
-          await pool.query(`DELETE FROM ${IDEMPOTENCY_TABLE} WHERE scope = $1 AND key = $2 AND owner = $3`, [
-            scope,
-            key,
-            owner,
-          ]);
+      const claim: Claim = { scope, key, owner };
+      setIdempotencyContext(res, { ...context, claim });
+      captureResponse(res, async (response) => {
+        if (idempotencyContextOf(res)?.stored) return; // stored in the handler's transaction
+        if (response.status >= 500 || response.body.length > MAX_STORED_BYTES) {
+          await releaseRecord(pool, claim);
           return;
         }
-        const stored = Object.fromEntries(
-          replayHeaders.flatMap((name) => {
-            const value = headers[name];
-            return value === undefined ? [] : [[name, String(value)]];
-          }),
-        );
-        await pool.query(
-          `UPDATE ${IDEMPOTENCY_TABLE}
-             SET state = 'completed', response_status = $4, response_headers = $5, response_body = $6
-           WHERE scope = $1 AND key = $2 AND owner = $3`,
-          [scope, key, owner, status, JSON.stringify(stored), body],
-        );
+        await completeRecord(pool, claim, response, replayHeaders);
       });
       next();
       return;
@@ -161,41 +166,4 @@ function reused(): HttpError {
 function defaultScope(_req: Request, res: Response): string {
   const auth = res.locals.auth as AuthClaims | undefined;
   return auth ? `${auth.tenant}:${auth.sub}` : 'anonymous';
-}
-
-type Persist = (status: number, headers: Record<string, unknown>, body: Buffer) => Promise<void>;
-
-/**
- * Buffers what the handler writes and runs `persist` before the final `res.end` goes out.
- * If persisting fails the response is still sent (the client's request did succeed); the
- * record then stays in flight until its lease ends, after which a retry may run again.
- */
-function captureResponse(res: Response, persist: Persist): void {
-  const chunks: Buffer[] = [];
-  const toBuffer = (chunk: unknown, encoding?: unknown): Buffer | undefined => {
-    if (chunk === undefined || chunk === null || typeof chunk === 'function') return undefined;
-    if (Buffer.isBuffer(chunk)) return chunk;
-    if (chunk instanceof Uint8Array) return Buffer.from(chunk);
-    return Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-  };
-  const originalWrite = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const originalEnd = res.end.bind(res) as (...args: unknown[]) => Response;
-  let ending = false;
-
-  res.write = ((...args: unknown[]) => {
-    const buffer = toBuffer(args[0], args[1]);
-    if (buffer) chunks.push(buffer);
-    return originalWrite(...args);
-  }) as Response['write'];
-
-  res.end = ((...args: unknown[]) => {
-    if (ending) return originalEnd(...args);
-    ending = true;
-    const buffer = toBuffer(args[0], args[1]);
-    if (buffer) chunks.push(buffer);
-    persist(res.statusCode, res.getHeaders(), Buffer.concat(chunks))
-      .catch((error: unknown) => requestLogger(res)?.error({ err: error }, 'idempotency record not stored'))
-      .finally(() => originalEnd(...args));
-    return res;
-  }) as Response['end'];
 }

@@ -94,12 +94,6 @@ export function createPolicyStore({
       return saved && changed(saved);
     },
 
-    /** The tier a tenant is on (unknown tenants are on `fallbackTier`). */
-    async tierOfTenant(id: string, fallbackTier = 'free'): Promise<TierRecord | undefined> {
-      const found = await tenant(id);
-      return tier(found?.tier ?? fallbackTier);
-    },
-
     listRules: (limit: number, after?: string) => rules.list(limit, after),
     listTiers: () => tenants.tiers(),
   };

@@ -21,9 +21,12 @@ import { tierRule } from '../domain/policies.ts';
 export function optionalAuth(secret: string): RequestHandler {
   return async (req, res, next) => {
     if (req.headers.authorization === undefined) return next();
+    // RFC 6750 §3: a 401 names the scheme and why, as requireAuth's do.
+    res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new AuthError('TOKEN_INVALID', 'The Authorization header is not a bearer token.');
     res.locals.auth = await verifyToken(token, secret);
+    res.removeHeader('WWW-Authenticate');
     next();
   };
 }

@@ -1,0 +1,22 @@
+// The services the contract fuzz runs against, one line each. A new service joins by adding its
+// line: name, port ('auto' = a free loopback port), the command that starts it (run from the repo
+// root), its OpenAPI document, and the scopes of the token the fuzz sends (enough to pass every
+// authorization check, so the fuzz reaches the handlers). Optional: a schemathesis.toml next to
+// the document, for per-operation settings (see services/rate-limiter/schemathesis.toml).
+export type FuzzTarget = {
+  name: string;
+  port: number | 'auto';
+  start: string;
+  openapi: string;
+  scopes: string;
+};
+
+export const TARGETS: FuzzTarget[] = [
+  {
+    name: 'rate-limiter',
+    port: 'auto',
+    start: 'node services/rate-limiter/src/main.ts',
+    openapi: 'services/rate-limiter/openapi.yaml',
+    scopes: 'admin service rate-limiter:inline',
+  },
+];
