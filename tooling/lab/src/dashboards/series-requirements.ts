@@ -15,9 +15,6 @@ export const PENDING_METRICS: Readonly<Record<string, string>> = {
   feed_fanout_writes_total: 'wt/feed (services/feed/src/adapters/metrics.ts)',
   feed_fanout_posts_total: 'wt/feed (services/feed/src/adapters/metrics.ts)',
   feed_reads_total: 'wt/feed (services/feed/src/adapters/metrics.ts)',
-  outbox_relay_halted: 'wt/outbox (packages/outbox/src/metrics.ts)',
-  outbox_dead_letters: 'wt/outbox (packages/outbox/src/metrics.ts)',
-  outbox_parked_total: 'wt/outbox (packages/outbox/src/metrics.ts)',
 };
 
 const OUTBOX_SERVICES = ['url-shortener', 'notifications', 'feed'];
