@@ -1,0 +1,170 @@
+// url.clicked, best-effort: a redirect puts its click in an in-memory buffer and returns; a timer
+// sends the buffer to Kafka in batches. The redirect never waits on Kafka, so a slow or absent
+// broker costs redirects nothing. The price is durability: clicks buffered when the process dies
+// are lost, and while Kafka is unreachable the buffer holds at most `maxBuffered` clicks — the
+// oldest beyond that are dropped and counted (url_clicks_dropped_total). Analytics tolerate a gap;
+// a redirect that hangs on Kafka would be an outage. Link creation is the opposite case: a link
+// must never exist without its url.created event, so it goes through the transactional outbox.
+//
+// Each click carries a random clickId, also its Kafka `event-id`: a batch whose send timed out
+// but did land is sent again and the aggregator's dedupe (by event id) counts it once.
+import { randomUUID } from 'node:crypto';
+import { toKafkaMessage, urlClicked } from '@lab/events';
+import { counter, gauge, type Registry } from '@lab/service-kit';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Counter, Gauge } from 'prom-client';
+import { visitorIdOf } from '../domain/click-fields.ts';
+
+export type RawClick = {
+  code: string;
+  at: number;
+  address: string;
+  userAgent: string | null;
+  referrer: string | null;
+};
+
+export type ClickPublisherOptions = {
+  kafka: Kafka;
+  topic: string;
+  visitorKey: string;
+  flushMs: number;
+  batchSize: number;
+  maxBuffered: number;
+  sendTimeoutMs: number;
+  registry: Registry;
+  onError?: (error: unknown) => void;
+};
+
+export type ClickPublisher = {
+  /** O(1), never throws, never waits: the redirect's whole cost of analytics. */
+  record(click: RawClick): void;
+  start(): Promise<void>;
+  /** Sends what is buffered (bounded by the send timeout), then disconnects. */
+  stop(): Promise<void>;
+  /** Sends now (tests); resolves when the send in flight ends. */
+  flush(): Promise<void>;
+  readonly buffered: number;
+};
+
+export function createClickPublisher(options: ClickPublisherOptions): ClickPublisher {
+  const { flushMs, batchSize, maxBuffered } = options;
+  let buffer: RawClick[] = [];
+  // Plain numbers on the hot path; prom-client reads them at scrape time.
+  let dropped = 0;
+  let reportedDrops = 0;
+  const published = counter(options.registry, {
+    name: 'url_clicks_published_total',
+    help: 'Clicks acknowledged by Kafka.',
+    labelNames: [],
+  });
+  const failures = counter(options.registry, {
+    name: 'url_click_send_failures_total',
+    help: 'Click batches whose send failed or timed out (the clicks are kept for the next try).',
+    labelNames: [],
+  });
+  const droppedTotal: Counter = counter(options.registry, {
+    name: 'url_clicks_dropped_total',
+    help: 'Clicks dropped because the buffer was full (Kafka unreachable or too slow).',
+    labelNames: [],
+    collect: () => {
+      droppedTotal.inc(dropped - reportedDrops);
+      reportedDrops = dropped;
+    },
+  });
+  const bufferSize: Gauge = gauge(options.registry, {
+    name: 'url_click_buffer_size',
+    help: 'Clicks waiting to be sent to Kafka.',
+    labelNames: [],
+    collect: () => {
+      bufferSize.set(buffer.length);
+    },
+  });
+
+  const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
+  let timer: NodeJS.Timeout | undefined;
+  let sending: Promise<void> | undefined;
+
+  // The message's event-id is the clickId: a resend after a timeout is deduplicated downstream.
+  const toMessage = (click: RawClick) => {
+    const clickId = randomUUID();
+    return toKafkaMessage(
+      urlClicked,
+      {
+        clickId,
+        code: click.code,
+        clickedAt: new Date(click.at).toISOString(),
+        visitorId: visitorIdOf(options.visitorKey, click.address, click.userAgent ?? ''),
+        referrer: click.referrer,
+        userAgent: click.userAgent,
+      },
+      { eventId: clickId },
+    );
+  };
+
+  const sendBatch = async (batch: RawClick[]) => {
+    const messages = batch.map(toMessage);
+    let deadline: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        producer.send({ topic: options.topic, messages, acks: 1, timeout: options.sendTimeoutMs }),
+        new Promise((_, reject) => {
+          deadline = setTimeout(() => reject(new Error('click send timed out')), options.sendTimeoutMs);
+        }),
+      ]);
+      published.inc(batch.length);
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
+
+  const drain = async () => {
+    while (buffer.length > 0) {
+      const batch = buffer.slice(0, batchSize);
+      buffer = buffer.slice(batch.length);
+      try {
+        await sendBatch(batch);
+      } catch (error) {
+        failures.inc();
+        options.onError?.(error);
+        // Put the batch back in front; whatever no longer fits is dropped (oldest first).
+        buffer = batch.concat(buffer);
+        if (buffer.length > maxBuffered) {
+          dropped += buffer.length - maxBuffered;
+          buffer = buffer.slice(buffer.length - maxBuffered);
+        }
+        return;
+      }
+    }
+  };
+
+  const flush = (): Promise<void> => {
+    sending ??= drain().finally(() => {
+      sending = undefined;
+    });
+    return sending;
+  };
+
+  return {
+    record(click) {
+      if (buffer.length >= maxBuffered) {
+        dropped += 1;
+        return;
+      }
+      buffer.push(click);
+    },
+    async start() {
+      await producer.connect();
+      timer = setInterval(() => void flush(), flushMs);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await flush().catch(() => {});
+      await producer.disconnect();
+    },
+    flush,
+    get buffered() {
+      return buffer.length;
+    },
+  };
+}
