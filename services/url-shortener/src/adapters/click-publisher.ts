@@ -21,6 +21,8 @@ export type RawClick = {
   address: string;
   userAgent: string | null;
   referrer: string | null;
+  /** Set on the first send attempt and kept: a resent click keeps its id, so it is deduplicated. */
+  clickId?: string;
 };
 
 export type ClickPublisherOptions = {
@@ -86,7 +88,8 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
 
   // The message's event-id is the clickId: a resend after a timeout is deduplicated downstream.
   const toMessage = (click: RawClick) => {
-    const clickId = randomUUID();
+    click.clickId ??= randomUUID();
+    const clickId = click.clickId;
     return toKafkaMessage(
       urlClicked,
       {
