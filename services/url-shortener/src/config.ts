@@ -47,6 +47,12 @@ export const configSchema = baseConfigSchema.extend({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  // Run the click aggregator (url.clicked consumer) in this process. Off = redirect-only
+  // instances, with the aggregator scaled separately (the benchmark measures redirects so).
+  CLICK_AGGREGATOR: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   // Redirect access log: every Nth successful redirect is logged (errors always are). 1 = all.
   REDIRECT_LOG_SAMPLE: z.coerce.number().int().min(0).default(100),
   // express 'trust proxy': only HAProxy on a private network may set X-Forwarded-For.

@@ -52,13 +52,9 @@ export async function createUrlShortenerService(
       },
       outboxRelayWorker({ ...deps, pool: parts.pool, kafka: parts.kafka }),
       { name: 'click-publisher', start: parts.clicks.start, stop: parts.clicks.stop },
-      clickAggregatorWorker({
-        ...deps,
-        ...parts,
-        pool: parts.pool,
-        kafka: parts.kafka,
-        publicBaseUrl: config.PUBLIC_BASE_URL,
-      }),
+      ...(config.CLICK_AGGREGATOR
+        ? [clickAggregatorWorker({ ...deps, ...parts, publicBaseUrl: config.PUBLIC_BASE_URL })]
+        : []),
     ],
   });
 }

@@ -2,7 +2,7 @@
 // sends the buffer to Kafka in batches. The redirect never waits on Kafka, so a slow or absent
 // broker costs redirects nothing. The price is durability: clicks buffered when the process dies
 // are lost, and while Kafka is unreachable the buffer holds at most `maxBuffered` clicks — the
-// oldest beyond that are dropped and counted (url_clicks_dropped_total). Analytics tolerate a gap;
+// newest beyond that are dropped and counted (url_clicks_dropped_total). Analytics tolerate a gap;
 // a redirect that hangs on Kafka would be an outage. Link creation is the opposite case: a link
 // must never exist without its url.created event, so it goes through the transactional outbox.
 //
@@ -129,11 +129,13 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
       } catch (error) {
         failures.inc();
         options.onError?.(error);
-        // Put the batch back in front; whatever no longer fits is dropped (oldest first).
+        // Put the batch back in front and drop from the tail: the newest clicks were never sent,
+        // whereas a batch that timed out may still land (KafkaJS finishes its own retry) and must
+        // be resent with the same ids, or the drop count would include clicks that arrived.
         buffer = batch.concat(buffer);
         if (buffer.length > maxBuffered) {
           dropped += buffer.length - maxBuffered;
-          buffer = buffer.slice(buffer.length - maxBuffered);
+          buffer.length = maxBuffered;
         }
         return;
       }
