@@ -16,6 +16,7 @@ import { checkAlias, checkExpiry, LinkInputError, normaliseUrl } from '../src/do
 import { milestoneRequestId, milestonesCrossed } from '../src/domain/milestones.ts';
 import { blockOf, createRangeAllocator } from '../src/domain/range-allocator.ts';
 import { decideRedirect } from '../src/domain/redirect.ts';
+import { mulberry32, zipfSampler, zipfWeights } from '../src/domain/zipf.ts';
 
 const KEY = 'unit-test-key-0123456789';
 const BASE = 'https://sho.rt';
@@ -154,4 +155,28 @@ test('cursors round-trip and refuse what this service did not write', () => {
   assert.deepEqual(decodeCursor(encodeCursor(position)), position);
   assert.equal(decodeCursor('garbage'), undefined);
   assert.equal(decodeCursor(Buffer.from('["x","y"]').toString('base64url')), undefined);
+});
+
+test('seeded randomness is deterministic and Zipf is heavy-tailed', () => {
+  const a = mulberry32(42);
+  const b = mulberry32(42);
+  const first = Array.from({ length: 5 }, () => a());
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => b()),
+    first,
+  );
+  assert.notDeepEqual(Array.from({ length: 5 }, mulberry32(43)), first);
+  const weights = zipfWeights(10_000, 1);
+  assert.ok(Math.abs(weights.reduce((s, w) => s + w, 0) - 1) < 1e-9);
+  const top1Percent = weights.slice(0, 100).reduce((s, w) => s + w, 0);
+  assert.ok(top1Percent > 0.5 && top1Percent < 0.6, `top 1 % draw ${top1Percent}`);
+  const draw = zipfSampler(weights, mulberry32(7));
+  const counts = new Map<number, number>();
+  for (let i = 0; i < 20_000; i += 1) {
+    const rank = draw();
+    counts.set(rank, (counts.get(rank) ?? 0) + 1);
+  }
+  // Rank 0 holds ~10.2 % of the weight.
+  const hottest = (counts.get(0) ?? 0) / 20_000;
+  assert.ok(hottest > 0.08 && hottest < 0.12, `rank 0 drawn ${hottest}`);
 });
