@@ -7,6 +7,11 @@
 //                     service-kit's per-request middleware): does the fast path pay?
 //   l2-only           the service with its L1 off: every redirect reads Redis
 //   cold              every request a code never read before: Redis miss, lock, Postgres, fill
+// Diagnostics, each the `redirect` service with one thing changed (ratios over `redirect`):
+//   redirect-untraced   no tracing preload: what tracing costs
+//   redirect-sampled    OTEL_TRACES_SAMPLER=parentbased_traceidratio at 1 %: what sampling saves
+//   redirect-log-every  REDIRECT_LOG_SAMPLE=1, an access-log line per redirect: what logging costs
+//   redirect-head       HEAD instead of GET on the same instance (no click emitted): what a click costs
 // Each service instance runs in its own process with the click aggregator off (clicks are still
 // buffered and produced to Kafka on every GET: that is part of a redirect's cost); the aggregator
 // would be its own deployment under such load. The ratio is redirect/bare-express (throughput,
@@ -14,6 +19,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,6 +33,26 @@ const ROUNDS = 7;
 const CONNECTIONS = 50;
 const WARM_CODES = 1_000;
 const COLD_CODES = 250_000;
+// BENCH_VARIANTS=a,b,... runs a subset (the first two are always redirect and bare-express).
+const ALL_VARIANTS = [
+  'redirect',
+  'bare-express',
+  'node-http',
+  'redirect-express',
+  'l2-only',
+  'cold',
+  'redirect-untraced',
+  'redirect-log-every',
+  'redirect-head',
+  'redirect-sampled',
+];
+const VARIANTS = process.env.BENCH_VARIANTS
+  ? [
+      'redirect',
+      'bare-express',
+      ...process.env.BENCH_VARIANTS.split(',').filter((v) => ALL_VARIANTS.includes(v)),
+    ]
+  : ALL_VARIANTS;
 const SERVICE_DIR = path.resolve(import.meta.dirname, '..');
 const JWT_SECRET = 'bench-secret-of-at-least-32-characters-00';
 
@@ -49,9 +75,10 @@ async function startBaseline(kind: string, codesFile: string): Promise<Child> {
 }
 
 /** The service as `npm start` runs it; its JSON log goes to a file, as it would to a collector. */
-async function startService(env: Record<string, string>, logFile: string): Promise<Child> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, ['--import', '@lab/service-kit/tracing', 'src/main.ts'], {
+async function startService(env: Record<string, string>, logFile: string, tracing = true): Promise<Child> {
+  const port = await freePort();
+  const args = tracing ? ['--import', '@lab/service-kit/tracing', 'src/main.ts'] : ['src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: SERVICE_DIR,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', openSync(logFile, 'a'), 'inherit'],
@@ -69,13 +96,24 @@ async function startService(env: Record<string, string>, logFile: string): Promi
   throw new Error(`service did not become ready; see ${logFile}`);
 }
 
+/** A port the OS just handed out (then released), so parallel runs do not collide. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
 /** autocannon over a list of paths (each connection takes the next), GET, 302 expected. */
-async function load(base: string, nextPath: () => string) {
+async function load(base: string, nextPath: () => string, method: 'GET' | 'HEAD' = 'GET') {
   const result = await autocannon({
     url: base,
     connections: CONNECTIONS,
     duration: DURATION_S,
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: nextPath() }) }],
+    requests: [{ method, setupRequest: (request) => ({ ...request, path: nextPath() }) }],
   });
   const bad = result.non2xx - (result.statusCodeStats?.['302']?.count ?? 0);
   if (bad > 0 || result.errors > 0)
@@ -121,17 +159,27 @@ export default defineSuite('url-shortener', async () => {
        FROM generate_series(0, $1::int - 1) AS n`,
       [COLD_CODES],
     );
-    for (const [name, extra] of [
-      ['redirect-express', { REDIRECT_FAST_PATH: 'false' }],
-      ['l2-only', { LINK_CACHE_L1: 'false' }],
-      ['cold', {}],
+    for (const [name, extra, tracing] of [
+      ['redirect-express', { REDIRECT_FAST_PATH: 'false' }, true],
+      ['l2-only', { LINK_CACHE_L1: 'false' }, true],
+      ['cold', {}, true],
+      // Diagnostics: what tracing and the access log cost a redirect (README, "What a redirect costs").
+      ['redirect-untraced', {}, false],
+      ['redirect-log-every', { REDIRECT_LOG_SAMPLE: '1' }, true],
+      [
+        'redirect-sampled',
+        { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' },
+        true,
+      ],
     ] as const) {
-      services[name] = await startService(env(extra), logFile);
+      if (!VARIANTS.includes(name)) continue;
+      services[name] = await startService(env(extra), logFile, tracing);
       children.push(services[name].child);
     }
     const codesFile = path.join(tmpdir(), `${uniqueName('codes')}.json`);
     writeFileSync(codesFile, JSON.stringify(warm));
     for (const kind of ['bare-express', 'node-http']) {
+      if (!VARIANTS.includes(kind)) continue;
       services[kind] = await startBaseline(kind, codesFile);
       children.push(services[kind].child);
     }
@@ -140,14 +188,17 @@ export default defineSuite('url-shortener', async () => {
     const warmPath = () => `/${warm[warmIndex++ % WARM_CODES]?.[0]}`;
     let coldIndex = 0;
     const coldPath = () => `/c${String(coldIndex++ % COLD_CODES).padStart(7, '0')}`;
-    const variants = ['redirect', 'bare-express', 'node-http', 'redirect-express', 'l2-only', 'cold'];
+    const variants = VARIANTS;
     const p99 = new Map<string, number[]>(variants.map((name) => [name, []]));
     const measured = await alternate(
       variants.map((name) => ({
         name,
         async measure() {
           const base = services[name]?.base ?? '';
-          const result = await load(base, name === 'cold' ? coldPath : warmPath);
+          // redirect-head: the same redirect without a click (HEAD is not counted): the click's cost.
+          const base2 = name === 'redirect-head' ? (services.redirect?.base ?? '') : base;
+          const method = name === 'redirect-head' ? 'HEAD' : 'GET';
+          const result = await load(base2, name === 'cold' ? coldPath : warmPath, method);
           p99.get(name)?.push(result.p99);
           return result.rps;
         },
@@ -168,16 +219,12 @@ export default defineSuite('url-shortener', async () => {
       if (!found) throw new Error(`missing variant ${name}`);
       return { ...found, name };
     };
-    return {
-      results,
-      ratios: [
-        ratioOf('redirect/bare-express', variant('redirect'), variant('bare-express')),
-        ratioOf('redirect/node-http', variant('redirect'), variant('node-http')),
-        ratioOf('redirect-express/bare-express', variant('redirect-express'), variant('bare-express')),
-        ratioOf('l2-only/bare-express', variant('l2-only'), variant('bare-express')),
-        ratioOf('cold/bare-express', variant('cold'), variant('bare-express')),
-      ],
-    };
+    const ratios = [ratioOf('redirect/bare-express', variant('redirect'), variant('bare-express'))];
+    for (const name of variants.slice(2)) {
+      const over = name.startsWith('redirect-') ? 'redirect' : 'bare-express';
+      ratios.push(ratioOf(`${name}/${over}`, variant(name), variant(over)));
+    }
+    return { results, ratios };
   } finally {
     for (const child of children) {
       child.kill('SIGTERM');

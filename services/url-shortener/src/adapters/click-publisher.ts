@@ -14,6 +14,7 @@ import { counter, gauge, type Registry } from '@lab/service-kit';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Counter, Gauge } from 'prom-client';
 import { visitorIdOf } from '../domain/click-fields.ts';
+import { untraced } from './untraced.ts';
 
 export type RawClick = {
   code: string;
@@ -109,7 +110,9 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
     let deadline: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        producer.send({ topic: options.topic, messages, acks: 1, timeout: options.sendTimeoutMs }),
+        untraced(() =>
+          producer.send({ topic: options.topic, messages, acks: 1, timeout: options.sendTimeoutMs }),
+        ),
         new Promise((_, reject) => {
           deadline = setTimeout(() => reject(new Error('click send timed out')), options.sendTimeoutMs);
         }),
