@@ -26,7 +26,7 @@ import { createInterface } from 'node:readline';
 import { alternate, defineSuite, type ResultRow, ratioOf, resultRow, summarize } from '@lab/bench';
 import { createTestDatabase, createTestRedis, testDependencies, uniqueName } from '@lab/testkit';
 import autocannon from 'autocannon';
-import { Kafka, logLevel } from 'kafkajs';
+import { deleteTopics } from '../test/topics.ts';
 
 const DURATION_S = 2;
 const ROUNDS = 7;
@@ -235,14 +235,3 @@ export default defineSuite('url-shortener', async () => {
     await db.drop();
   }
 });
-
-async function deleteTopics(brokers: string[], prefix: string): Promise<void> {
-  const admin = new Kafka({ clientId: 'url-shortener-bench', brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-  } finally {
-    await admin.disconnect();
-  }
-}

@@ -17,15 +17,7 @@ export type LinkRow = {
   clicks: number;
 };
 
-export type NewLink = {
-  code: string;
-  url: string;
-  ownerId: string;
-  tenant: string;
-  redirect: 301 | 302;
-  customAlias: boolean;
-  expiresAt: Date | null;
-};
+export type NewLink = Omit<LinkRow, 'createdAt' | 'deletedAt' | 'clicks'>;
 
 type DbRow = {
   code: string;
