@@ -8,12 +8,16 @@ import { call, createTestBed, PUBLIC_BASE_URL, type Running, type TestBed } from
 
 let bed: TestBed;
 let svc: Running;
+// A second instance on the same database and Redis, serving redirects through express (fast path
+// off): deletes must reach its cache too.
+let other: Running;
 let ann: string;
 let bob: string;
 
 before(async () => {
   bed = await createTestBed('urlsh');
   svc = await bed.start();
+  other = await bed.start({ REDIRECT_FAST_PATH: 'false' });
   ann = await bed.token({ sub: 'ann' });
   bob = await bed.token({ sub: 'bob' });
 });
@@ -121,13 +125,15 @@ test('an unknown code is 404; an expired link is 410', async () => {
   assert.equal(gone.body.code, 'LINK_EXPIRED');
 });
 
-test('only the owner deletes (403 for another user); afterwards the code is 410 everywhere', async () => {
+test('only the owner deletes (403 for another user); then the code is 410 on every instance', async () => {
   const created = await create({ url: 'https://example.com/mine' });
   const code = created.body.code as string;
-  assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302); // now cached
-  const other = await call(svc.url, 'DELETE', `/v1/urls/${code}`, { token: bob });
-  assert.equal(other.status, 403);
-  assert.equal(other.body.code, 'NOT_LINK_OWNER');
+  // Cached on both instances (the second one redirects through express).
+  assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302);
+  assert.equal((await call(other.url, 'GET', `/${code}`)).status, 302);
+  const refused = await call(svc.url, 'DELETE', `/v1/urls/${code}`, { token: bob });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.code, 'NOT_LINK_OWNER');
   const stats = await call(svc.url, 'GET', `/v1/urls/${code}/stats`, { token: bob });
   assert.equal(stats.status, 403);
   const own = await call(svc.url, 'DELETE', `/v1/urls/${code}`, { token: ann });
@@ -135,7 +141,21 @@ test('only the owner deletes (403 for another user); afterwards the code is 410 
   const gone = await call(svc.url, 'GET', `/${code}`);
   assert.equal(gone.status, 410);
   assert.equal(gone.body.code, 'LINK_DELETED');
+  // The other instance drops its L1 copy when the invalidation arrives over pub/sub.
+  await waitUntil(async () => (await call(other.url, 'GET', `/${code}`)).status === 410, {
+    message: "the other instance's cached copy was invalidated",
+  });
   assert.equal((await call(svc.url, 'DELETE', `/v1/urls/${code}`, { token: ann })).status, 204);
+});
+
+test('through express (fast path off) the redirect answers the same', async () => {
+  const created = await create({ url: 'https://example.com/express', redirect: 301 });
+  const reply = await call(other.url, 'GET', `/${created.body.code as string}`);
+  assert.equal(reply.status, 301);
+  assert.equal(reply.headers.get('location'), 'https://example.com/express');
+  const unknown = await call(other.url, 'GET', '/Nope1234');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.body.code, 'LINK_NOT_FOUND');
 });
 
 test('GET /v1/urls lists only the caller’s links, page by page', async () => {
@@ -214,8 +234,9 @@ test('1,000 concurrent redirects of a cold code -> exactly one database read', a
   const code = created.body.code as string;
   const before = await svc.metric('url_link_db_reads_total');
   const replies = await Promise.all(
-    Array.from({ length: 1_000 }, () => fetch(`${svc.url}/${code}`, { redirect: 'manual', method: 'HEAD' })),
+    Array.from({ length: 1_000 }, () => fetch(`${svc.url}/${code}`, { redirect: 'manual' })),
   );
   assert.ok(replies.every((reply) => reply.status === 302));
+  await Promise.all(replies.map((reply) => reply.arrayBuffer()));
   assert.equal((await svc.metric('url_link_db_reads_total')) - before, 1);
 });
