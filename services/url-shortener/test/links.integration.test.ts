@@ -16,7 +16,8 @@ let bob: string;
 
 before(async () => {
   bed = await createTestBed('urlsh');
-  svc = await bed.start();
+  // A long negative TTL, so "remembered" below does not depend on how fast this machine is.
+  svc = await bed.start({ LINK_NEGATIVE_TTL_MS: '120000' });
   other = await bed.start({ REDIRECT_FAST_PATH: 'false' });
   ann = await bed.token({ sub: 'ann' });
   bob = await bed.token({ sub: 'bob' });
@@ -239,4 +240,13 @@ test('1,000 concurrent redirects of a cold code -> exactly one database read', a
   assert.ok(replies.every((reply) => reply.status === 302));
   await Promise.all(replies.map((reply) => reply.arrayBuffer()));
   assert.equal((await svc.metric('url_link_db_reads_total')) - before, 1);
+});
+
+test('a cached code never touches Postgres; an unknown code is read once, then remembered', async () => {
+  const code = (await create({ url: 'https://example.com/cached' })).body.code as string;
+  assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302);
+  const before = await svc.metric('url_link_db_reads_total');
+  for (let i = 0; i < 50; i += 1) assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302);
+  for (let i = 0; i < 50; i += 1) assert.equal((await call(svc.url, 'GET', '/NeverMade7')).status, 404);
+  assert.equal((await svc.metric('url_link_db_reads_total')) - before, 1); // the unknown code, once
 });

@@ -1,9 +1,17 @@
+// url.created and url.deleted reach Kafka through the outbox, valid against their contracts.
 // A click milestone produces exactly one notification.requested, however often the click that
 // crossed it is delivered: redelivery of the same event is deduplicated by the consumer, and even
 // with the consumer's memory of it erased the milestone row refuses a second announcement.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { decodeEvent, notificationRequested, toKafkaMessage, urlClicked } from '@lab/events';
+import {
+  decodeEvent,
+  notificationRequested,
+  toKafkaMessage,
+  urlClicked,
+  urlCreated,
+  urlDeleted,
+} from '@lab/events';
 import { createTestKafka, type TestKafka, waitUntil } from '@lab/testkit';
 import type { Consumer } from 'kafkajs';
 import { milestoneRequestId } from '../src/domain/milestones.ts';
@@ -13,7 +21,8 @@ let bed: TestBed;
 let svc: Running;
 let kafka: TestKafka;
 let consumer: Consumer;
-const received: { key: string; eventId: string; payload: unknown; eventType: string }[] = [];
+const received: { topic: string; key: string; eventId: string; payload: unknown; eventType: string }[] = [];
+const on = (topic: string) => received.filter((event) => event.topic === `${bed.topicPrefix}${topic}`);
 
 before(async () => {
   bed = await createTestBed('urlsh_ms');
@@ -21,10 +30,14 @@ before(async () => {
   kafka = await createTestKafka('urlsh-ms');
   consumer = kafka.kafka.consumer({ groupId: `${bed.topicPrefix}observer` });
   await consumer.connect();
-  await consumer.subscribe({ topic: `${bed.topicPrefix}notification.requested`, fromBeginning: true });
+  await consumer.subscribe({
+    topics: ['notification.requested', 'url.created', 'url.deleted'].map((t) => `${bed.topicPrefix}${t}`),
+    fromBeginning: true,
+  });
   await consumer.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: async ({ topic, message }) => {
       received.push({
+        topic,
         key: message.key?.toString() ?? '',
         eventId: message.headers?.['event-id']?.toString() ?? '',
         eventType: message.headers?.['event-type']?.toString() ?? '',
@@ -62,7 +75,10 @@ test('crossing 100 clicks publishes one notification.requested, even with redeli
   await producer.connect();
   const send = () => producer.send({ topic: `${bed.topicPrefix}url.clicked`, messages: [click] });
   await send();
-  await waitUntil(() => received.length >= 1, { timeoutMs: 60_000, message: 'the notification arrived' });
+  await waitUntil(() => on('notification.requested').length >= 1, {
+    timeoutMs: 60_000,
+    message: 'the notification arrived',
+  });
   await send();
   await send();
   await waitUntil(
@@ -91,8 +107,9 @@ test('crossing 100 clicks publishes one notification.requested, even with redeli
     { message: 'the relay drained the outbox' },
   );
 
-  assert.equal(received.length, 1);
-  const [event] = received;
+  const notifications = on('notification.requested');
+  assert.equal(notifications.length, 1);
+  const [event] = notifications;
   assert.ok(event);
   const requestId = milestoneRequestId(code, 100);
   assert.equal(event.key, 'dora');
@@ -107,4 +124,36 @@ test('crossing 100 clicks publishes one notification.requested, even with redeli
   });
   const milestones = await bed.db.pool.query('SELECT milestone FROM link_milestones WHERE code = $1', [code]);
   assert.deepEqual(milestones.rows, [{ milestone: '100' }]);
+});
+
+test('url.created and url.deleted are published through the outbox, one each', async () => {
+  const token = await bed.token({ sub: 'erin' });
+  const created = await call(svc.url, 'POST', '/v1/urls', { body: { url: 'https://example.com/e' }, token });
+  const code = created.body.code as string;
+  assert.equal((await call(svc.url, 'DELETE', `/v1/urls/${code}`, { token })).status, 204);
+  assert.equal((await call(svc.url, 'DELETE', `/v1/urls/${code}`, { token })).status, 204); // no second event
+  const mine = (topic: string) => on(topic).filter((event) => event.key === code);
+  await waitUntil(() => mine('url.created').length === 1 && mine('url.deleted').length === 1, {
+    timeoutMs: 60_000,
+    message: 'both events arrived',
+  });
+  await waitUntil(
+    async () =>
+      (await bed.db.pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0]
+        .n === 0,
+    { message: 'the relay drained the outbox' },
+  );
+  assert.equal(mine('url.created').length, 1);
+  assert.equal(mine('url.deleted').length, 1);
+  const createdEvent = decodeEvent(
+    urlCreated,
+    mine('url.created')[0] as { eventType: string; payload: unknown },
+  );
+  assert.equal(createdEvent.url, 'https://example.com/e');
+  assert.equal(createdEvent.ownerId, 'erin');
+  const deletedEvent = decodeEvent(
+    urlDeleted,
+    mine('url.deleted')[0] as { eventType: string; payload: unknown },
+  );
+  assert.equal(deletedEvent.code, code);
 });
