@@ -49,78 +49,91 @@ export type ClickPublisher = {
   readonly buffered: number;
 };
 
-export function createClickPublisher(options: ClickPublisherOptions): ClickPublisher {
-  const { flushMs, batchSize, maxBuffered } = options;
-  let buffer: RawClick[] = [];
-  // Plain numbers on the hot path; prom-client reads them at scrape time.
-  let dropped = 0;
+/** The click as its Kafka message; its event-id is the clickId, fixed at the first attempt. */
+function clickMessage(click: RawClick, visitorKey: string) {
+  click.clickId ??= randomUUID();
+  const clickId = click.clickId;
+  return toKafkaMessage(
+    urlClicked,
+    {
+      clickId,
+      code: click.code,
+      clickedAt: new Date(click.at).toISOString(),
+      visitorId: visitorIdOf(visitorKey, click.address, click.userAgent ?? ''),
+      referrer: click.referrer,
+      userAgent: click.userAgent,
+    },
+    { eventId: clickId },
+  );
+}
+
+/** Rejects after `ms` unless `work` settled first (the work itself goes on). */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let deadline: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => reject(new Error(`click send timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+/** The publisher's metrics; drops and the buffer size are read at scrape time. */
+function clickMetrics(registry: Registry, state: { dropped: () => number; buffered: () => number }) {
   let reportedDrops = 0;
-  const published = counter(options.registry, {
-    name: 'url_clicks_published_total',
-    help: 'Clicks acknowledged by Kafka.',
-    labelNames: [],
-  });
-  const failures = counter(options.registry, {
-    name: 'url_click_send_failures_total',
-    help: 'Click batches whose send failed or timed out (the clicks are kept for the next try).',
-    labelNames: [],
-  });
-  const droppedTotal: Counter = counter(options.registry, {
+  const droppedTotal: Counter = counter(registry, {
     name: 'url_clicks_dropped_total',
     help: 'Clicks dropped because the buffer was full (Kafka unreachable or too slow).',
     labelNames: [],
     collect: () => {
+      const dropped = state.dropped();
       droppedTotal.inc(dropped - reportedDrops);
       reportedDrops = dropped;
     },
   });
-  const bufferSize: Gauge = gauge(options.registry, {
+  const bufferSize: Gauge = gauge(registry, {
     name: 'url_click_buffer_size',
     help: 'Clicks waiting to be sent to Kafka.',
     labelNames: [],
     collect: () => {
-      bufferSize.set(buffer.length);
+      bufferSize.set(state.buffered());
     },
   });
+  return {
+    published: counter(registry, {
+      name: 'url_clicks_published_total',
+      help: 'Clicks acknowledged by Kafka.',
+      labelNames: [],
+    }),
+    failures: counter(registry, {
+      name: 'url_click_send_failures_total',
+      help: 'Click batches whose send failed or timed out (the clicks are kept for the next try).',
+      labelNames: [],
+    }),
+  };
+}
 
+export function createClickPublisher(options: ClickPublisherOptions): ClickPublisher {
+  const { flushMs, batchSize, maxBuffered } = options;
+  let buffer: RawClick[] = [];
+  // A plain number on the hot path; prom-client reads it at scrape time.
+  let dropped = 0;
+  const metrics = clickMetrics(options.registry, { dropped: () => dropped, buffered: () => buffer.length });
   const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
   let timer: NodeJS.Timeout | undefined;
   let sending: Promise<void> | undefined;
 
-  // The message's event-id is the clickId: a resend after a timeout is deduplicated downstream.
-  const toMessage = (click: RawClick) => {
-    click.clickId ??= randomUUID();
-    const clickId = click.clickId;
-    return toKafkaMessage(
-      urlClicked,
-      {
-        clickId,
-        code: click.code,
-        clickedAt: new Date(click.at).toISOString(),
-        visitorId: visitorIdOf(options.visitorKey, click.address, click.userAgent ?? ''),
-        referrer: click.referrer,
-        userAgent: click.userAgent,
-      },
-      { eventId: clickId },
-    );
-  };
-
   const sendBatch = async (batch: RawClick[]) => {
-    const messages = batch.map(toMessage);
-    let deadline: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        untraced(() =>
-          producer.send({ topic: options.topic, messages, acks: 1, timeout: options.sendTimeoutMs }),
-        ),
-        new Promise((_, reject) => {
-          deadline = setTimeout(() => reject(new Error('click send timed out')), options.sendTimeoutMs);
-        }),
-      ]);
-      published.inc(batch.length);
-    } finally {
-      clearTimeout(deadline);
-    }
+    const messages = batch.map((click) => clickMessage(click, options.visitorKey));
+    const send = untraced(() =>
+      producer.send({ topic: options.topic, messages, acks: 1, timeout: options.sendTimeoutMs }),
+    );
+    await withDeadline(send, options.sendTimeoutMs);
+    metrics.published.inc(batch.length);
   };
 
   const drain = async () => {
@@ -130,7 +143,7 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
       try {
         await sendBatch(batch);
       } catch (error) {
-        failures.inc();
+        metrics.failures.inc();
         options.onError?.(error);
         // Put the batch back in front and drop from the tail: the newest clicks were never sent,
         // whereas a batch that timed out may still land (KafkaJS finishes its own retry) and must
