@@ -35,17 +35,14 @@ export function codeOfPath(url: string | undefined): string | undefined {
 
 export function redirectHandler(deps: RedirectDeps): RawHandler {
   const trust = proxyaddr.compile(deps.trustProxy.split(',').map((part) => part.trim()));
-  return async (req, res) => {
-    const started = process.hrtime.bigint();
-    const requestId = resolveRequestId(req.headers['x-request-id']);
-    res.setHeader('X-Request-Id', requestId);
-    res.once('finish', () => deps.observe(req, res, started, requestId));
+
+  const answer = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const code = codeOfPath(req.url);
     let link: CachedLink | undefined;
     try {
       link = code === undefined ? undefined : await deps.lookup(code);
     } catch (error) {
-      // Nothing cached and Postgres unreachable: the one case a redirect fails.
+      // Nothing cached and Postgres unreachable: the one expected way a redirect fails.
       deps.logger.error({ err: error, requestId }, 'link lookup failed');
       sendProblem(res, req, requestId, 503, 'LINK_LOOKUP_FAILED', 'The link could not be looked up; retry.');
       return;
@@ -56,15 +53,9 @@ export function redirectHandler(deps: RedirectDeps): RawHandler {
       return;
     }
     if (decision.kind === 'gone') {
-      const detail = decision.reason === 'deleted' ? 'This link was deleted.' : 'This link has expired.';
-      sendProblem(
-        res,
-        req,
-        requestId,
-        410,
-        decision.reason === 'deleted' ? 'LINK_DELETED' : 'LINK_EXPIRED',
-        detail,
-      );
+      const deleted = decision.reason === 'deleted';
+      const detail = deleted ? 'This link was deleted.' : 'This link has expired.';
+      sendProblem(res, req, requestId, 410, deleted ? 'LINK_DELETED' : 'LINK_EXPIRED', detail);
       return;
     }
     res.statusCode = decision.status;
@@ -82,6 +73,22 @@ export function redirectHandler(deps: RedirectDeps): RawHandler {
         userAgent: boundedHeader(req.headers['user-agent']),
         referrer: boundedHeader(req.headers.referer),
       });
+    }
+  };
+
+  return async (req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = resolveRequestId(req.headers['x-request-id']);
+    res.setHeader('X-Request-Id', requestId);
+    res.once('finish', () => deps.observe(req, res, started, requestId));
+    try {
+      await answer(req, res, requestId);
+    } catch (error) {
+      // The fast path has no express error handler behind it: an unexpected throw must become a
+      // 500 problem here, never an unhandled rejection that would end the process.
+      deps.logger.error({ err: error, requestId }, 'redirect failed');
+      if (res.headersSent) res.destroy();
+      else sendProblem(res, req, requestId, 500, 'INTERNAL', 'An unexpected error occurred.');
     }
   };
 }
