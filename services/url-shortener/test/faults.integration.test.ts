@@ -1,5 +1,6 @@
 // Faults at the dependency, through Toxiproxy: with Redis cut, redirects are served from Postgres
-// (and from L1 for hot codes); with Kafka cut, redirects are unaffected, clicks beyond the bounded
+// (and from L1 for hot codes); with Postgres cut, cached codes still redirect and an uncached one
+// is a 503 problem, not a hang or a crash; with Kafka cut, redirects are unaffected, clicks beyond the bounded
 // buffer are dropped and counted, and clicks flow again once Kafka is back.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -105,4 +106,33 @@ test('Kafka cut: redirects unaffected, drops counted, clicks flow again after re
     throw new Error(`${(error as Error).message}: ${JSON.stringify(state)}`);
   });
   assert.ok(expected > 1 + afterRestore - 1);
+});
+
+test('Postgres cut: cached codes still redirect, an uncached one is a 503 problem', async () => {
+  const bed = await createTestBed('urlsh_pg');
+  beds.push(bed);
+  const proxy = await createFaultProxy('urlsh-pg', hostPortOf(bed.db.url));
+  proxies.push(proxy);
+  const svc = await bed.start({ DATABASE_URL: throughProxy(bed.db.url, proxy) });
+  const token = await bed.token();
+  const make = async (url: string) =>
+    (await call(svc.url, 'POST', '/v1/urls', { body: { url }, token })).body.code as string;
+  const cached = await make('https://example.com/cached');
+  const uncached = await make('https://example.com/uncached');
+  assert.equal((await call(svc.url, 'GET', `/${cached}`)).status, 302);
+
+  await proxy.cut();
+  try {
+    assert.equal((await call(svc.url, 'GET', `/${cached}`)).status, 302);
+    const failed = await call(svc.url, 'GET', `/${uncached}`);
+    assert.equal(failed.status, 503);
+    assert.equal(failed.body.code, 'LINK_LOOKUP_FAILED');
+    assert.equal(failed.headers.get('content-type'), 'application/problem+json');
+  } finally {
+    await proxy.restore();
+  }
+  await waitUntil(async () => (await call(svc.url, 'GET', `/${uncached}`)).status === 302, {
+    timeoutMs: 30_000,
+    message: 'the uncached code redirects once Postgres is back',
+  });
 });
