@@ -1,14 +1,14 @@
 // POST /v1/urls. The database work of a create is one function of a transaction,
-// `createLinkInTransaction(tx)`, returning the response to send: the link row and its
-// `url.created` outbox row commit together (or not at all), and the function is ready to be handed
-// the transaction in which service-kit's idempotency middleware will store the response too.
+// `createLinkInTransaction(tx)`, returning the response to send. It runs inside service-kit's
+// `idempotentWrite`, so the link row, its `url.created` outbox row and the stored response for the
+// Idempotency-Key commit together or not at all: a retry after a crash replays, never re-creates.
 
 import { toOutboxEvent, urlCreated } from '@lab/events';
 import { enqueue } from '@lab/outbox';
-import { authOf, HttpError } from '@lab/service-kit';
+import { authOf, HttpError, idempotentWrite } from '@lab/service-kit';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
-import { insertLink, inTransaction, type LinkRow, type NewLink } from '../adapters/links-repository.ts';
+import { insertLink, type LinkRow, type NewLink } from '../adapters/links-repository.ts';
 import type { CodeGenerator } from '../domain/code-generators.ts';
 import { checkAlias, checkExpiry, normaliseUrl, RESERVED_ALIASES } from '../domain/link-input.ts';
 import type { Topics } from '../topics.ts';
@@ -71,7 +71,7 @@ export async function createLinkInTransaction(
 }
 
 export function createLinkHandler(deps: CreateDeps): RequestHandler {
-  return async (req, res) => {
+  return idempotentWrite(async (req, res, tx) => {
     const claims = authOf(res);
     if (!claims) throw new HttpError(401, 'UNAUTHENTICATED', 'A bearer token is required.');
     const body = createLinkBody.parse(req.body);
@@ -81,15 +81,19 @@ export function createLinkHandler(deps: CreateDeps): RequestHandler {
       alias: body.alias === undefined ? undefined : checkAlias(body.alias),
       expiresAt: body.expiresAt === undefined ? null : checkExpiry(body.expiresAt, now),
     }));
-    const response = await inTransaction(deps.pool, (tx) =>
-      createLinkInTransaction(tx, deps, {
-        ...input,
-        ownerId: claims.sub,
-        tenant: claims.tenant,
-        redirect: body.redirect ?? 302,
-      }),
-    );
-    await deps.forgetCode(response.body.code);
+    const response = await createLinkInTransaction(tx, deps, {
+      ...input,
+      ownerId: claims.sub,
+      tenant: claims.tenant,
+      redirect: body.redirect ?? 302,
+    });
+    // The response is held until COMMIT, so 'finish' comes after it: only then may a cached
+    // "not found" for this code be dropped (earlier, a redirect could cache it again meanwhile).
+    res.once('finish', () => {
+      deps.forgetCode(response.body.code).catch(() => {
+        // Best effort: the negative entry expires with its short TTL anyway.
+      });
+    });
     res.status(response.status).location(response.body.shortUrl).json(response.body);
-  };
+  });
 }
