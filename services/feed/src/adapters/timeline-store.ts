@@ -1,0 +1,153 @@
+// Timelines and recent-posts sets in Redis: the materialized part of the hybrid feed.
+//   <prefix>tl:<user>      sorted set, post id -> score, newest TIMELINE_MAX (+ a sentinel)
+//   <prefix>recent:<user>  sorted set, the author's newest RECENT_POSTS_MAX posts
+// Reads return entries strictly after a (score, id) position, in feed order, using two ranges:
+// the rest of the cursor's own score (ties ordered by id), then everything below it.
+
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Entry } from '../domain/entry.ts';
+
+const ADD_SCRIPT = readFileSync(new URL('./lua/timeline-add.lua', import.meta.url), 'utf8');
+type Scripted = Redis & {
+  feedTimelineAdd(
+    key: string,
+    max: number,
+    onlyIfExists: 0 | 1,
+    ...pairs: (string | number)[]
+  ): Promise<number>;
+};
+type Pipeline = ReturnType<Redis['pipeline']> & {
+  feedTimelineAdd(key: string, max: number, onlyIfExists: 0 | 1, ...pairs: (string | number)[]): Pipeline;
+};
+
+export type TimelineStore = ReturnType<typeof createTimelineStore>;
+
+export function createTimelineStore({
+  redis,
+  prefix,
+  timelineMax,
+  recentMax,
+  timelineTtlMs,
+}: {
+  redis: Redis;
+  prefix: string;
+  timelineMax: number;
+  recentMax: number;
+  timelineTtlMs: number;
+}) {
+  if (!('feedTimelineAdd' in redis))
+    redis.defineCommand('feedTimelineAdd', { numberOfKeys: 1, lua: ADD_SCRIPT });
+  const scripted = redis as Scripted;
+  const timelineKey = (user: string) => `${prefix}tl:${user}`;
+  const recentKey = (author: string) => `${prefix}recent:${author}`;
+
+  return {
+    timelineKey,
+    recentKey,
+    /** Pushes one post into many timelines in one pipeline; returns how many timelines gained it. */
+    async pushToTimelines(users: readonly string[], entry: Entry): Promise<number> {
+      if (users.length === 0) return 0;
+      const pipeline = redis.pipeline() as Pipeline;
+      for (const user of users)
+        pipeline.feedTimelineAdd(timelineKey(user), timelineMax, 1, entry.score, entry.id);
+      return countAdded(await pipeline.exec());
+    },
+    /** Creates (or tops up) a timeline from entries read in Postgres; refreshes its TTL. */
+    async fillTimeline(user: string, entries: readonly Entry[]): Promise<void> {
+      const pairs = entries.flatMap((entry) => [entry.score, entry.id]);
+      await scripted.feedTimelineAdd(timelineKey(user), timelineMax, 0, ...pairs);
+      await redis.pexpire(timelineKey(user), timelineTtlMs);
+    },
+    /** Empties the timeline to its sentinel (a rebuild follows). */
+    async resetTimeline(user: string): Promise<void> {
+      await redis
+        .multi()
+        .del(timelineKey(user))
+        .zadd(timelineKey(user), 0, '.')
+        .pexpire(timelineKey(user), timelineTtlMs)
+        .exec();
+    },
+    /** Adds entries to a timeline that exists (a follow's backfill); absent ones are rebuilt on read. */
+    async addToTimeline(user: string, entries: readonly Entry[]): Promise<number> {
+      if (entries.length === 0) return 0;
+      const pairs = entries.flatMap((entry) => [entry.score, entry.id]);
+      return scripted.feedTimelineAdd(timelineKey(user), timelineMax, 1, ...pairs);
+    },
+    /** True when the timeline exists; also extends its life (the owner is reading it). */
+    async touchTimeline(user: string): Promise<boolean> {
+      const [[, exists]] = (await redis
+        .multi()
+        .exists(timelineKey(user))
+        .pexpire(timelineKey(user), timelineTtlMs)
+        .exec()) as [[unknown, number]];
+      return exists === 1;
+    },
+    async removeFromTimeline(user: string, ids: readonly string[]): Promise<void> {
+      if (ids.length > 0) await redis.zrem(timelineKey(user), ...ids);
+    },
+    /** Drops one post from many timelines (a delete) in one pipeline. */
+    async removeFromTimelines(users: readonly string[], id: string): Promise<void> {
+      if (users.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const user of users) pipeline.zrem(timelineKey(user), id);
+      await pipeline.exec();
+    },
+    async addRecent(author: string, entry: Entry): Promise<void> {
+      await redis
+        .multi()
+        .zadd(recentKey(author), entry.score, entry.id)
+        .zremrangebyrank(recentKey(author), 0, -(recentMax + 1))
+        .exec();
+    },
+    async removeRecent(author: string, id: string): Promise<void> {
+      await redis.zrem(recentKey(author), id);
+    },
+    /** One page of several sorted sets in one round trip: entries strictly after `after`. */
+    async pages(keys: readonly string[], after: Entry | undefined, limit: number): Promise<Entry[][]> {
+      const pipeline = redis.pipeline();
+      for (const key of keys) {
+        if (after) pipeline.zrange(key, String(after.score), String(after.score), 'BYSCORE', 'REV');
+        pipeline.zrange(
+          key,
+          after ? `(${after.score}` : '+inf',
+          '(0',
+          'BYSCORE',
+          'REV',
+          'LIMIT',
+          0,
+          limit,
+          'WITHSCORES',
+        );
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      const values = replies.map(([error, value]) => {
+        if (error) throw error;
+        return value as string[];
+      });
+      const per = after ? 2 : 1;
+      return keys.map((_, k) => {
+        const ties = after
+          ? (values[k * per] ?? []).filter((id) => id < after.id).map((id) => ({ id, score: after.score }))
+          : [];
+        return [...ties, ...pairsToEntries(values[k * per + per - 1] ?? [])].slice(0, limit);
+      });
+    },
+  };
+}
+
+function pairsToEntries(flat: readonly string[]): Entry[] {
+  const entries: Entry[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    entries.push({ id: flat[i] as string, score: Number(flat[i + 1]) });
+  return entries;
+}
+
+function countAdded(replies: [Error | null, unknown][] | null): number {
+  let added = 0;
+  for (const [error, value] of replies ?? []) {
+    if (error) throw error;
+    if (typeof value === 'number' && value > 0) added += value;
+  }
+  return added;
+}
