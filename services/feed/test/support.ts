@@ -9,6 +9,7 @@ import {
   type TestKafka,
   type TestRedis,
   testDependencies,
+  waitUntil,
 } from '@lab/testkit';
 import { loadServiceConfig } from '../src/config.ts';
 import { createFeedService } from '../src/main.ts';
@@ -34,9 +35,9 @@ export async function createTestBed(label: string): Promise<TestBed> {
   const kafka = await createTestKafka(label);
   const { kafkaBrokers } = await testDependencies();
   const topics = {
-    postCreated: await kafka.createTopic('post.created'),
-    postDeleted: await kafka.createTopic('post.deleted'),
-    notificationRequested: await kafka.createTopic('notification.requested'),
+    postCreated: await createLedTopic(kafka, 'post.created'),
+    postDeleted: await createLedTopic(kafka, 'post.deleted'),
+    notificationRequested: await createLedTopic(kafka, 'notification.requested'),
   };
   const running: Running[] = [];
   const env: Record<string, string> = {
@@ -74,6 +75,34 @@ export async function createTestBed(label: string): Promise<TestBed> {
       await db.drop();
     },
   };
+}
+
+/**
+ * Creates a topic and waits (bounded) until the broker serves every partition: on the shared,
+ * busy broker a just-created topic is sometimes refused for a moment ("does not host this
+ * topic-partition") even after createTopics reported its leaders.
+ */
+async function createLedTopic(kafka: TestKafka, base: string): Promise<string> {
+  let topic: string | undefined;
+  await waitUntil(
+    async () => {
+      try {
+        topic ??= await kafka.createTopic(base);
+        const admin = kafka.kafka.admin();
+        await admin.connect();
+        try {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          return offsets.length === 3;
+        } finally {
+          await admin.disconnect();
+        }
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 250, message: `topic ${base} is served` },
+  );
+  return topic as string;
 }
 
 export type Answer = { status: number; headers: Headers; body: Record<string, unknown> };
