@@ -86,7 +86,8 @@ test('a post written on B reaches a stream on A; Last-Event-ID on B resumes with
   // And it stays live.
   const p5 = await write('writer', 'five');
   await resumed.waitFor((events) => posts(events).length >= 3, 'live after resume');
-  assert.equal((posts(resumed.events)[2]?.data as { id: string }).id, p5);
+  const third = posts(resumed.events)[2] as SseEvent;
+  assert.equal((third.data as { id: string }).id, p5);
   await waitUntil(() => resumed.comments >= 1, { message: 'a heartbeat' });
   resumed.close();
 });
