@@ -33,7 +33,12 @@ export type FeedReaderDeps = {
   metrics: FeedMetrics;
   config: Pick<
     Config,
-    'FEED_MODE' | 'FANOUT_THRESHOLD' | 'TIMELINE_MAX' | 'INACTIVE_AFTER_MS' | 'POPULAR_AUTHORS'
+    | 'FEED_MODE'
+    | 'FANOUT_THRESHOLD'
+    | 'TIMELINE_MAX'
+    | 'RECENT_POSTS_MAX'
+    | 'INACTIVE_AFTER_MS'
+    | 'POPULAR_AUTHORS'
   >;
 };
 
@@ -71,7 +76,7 @@ export function createFeedReader(deps: FeedReaderDeps) {
   async function materializedPager(userId: string, following: Followee[], presence: Presence) {
     const pushed = following.filter((f) => f.followerCount <= threshold).map((f) => f.id);
     const pulled = following.filter((f) => f.followerCount > threshold).map((f) => f.id);
-    if (pushed.length > 0) await ensureTimeline(userId, pushed, presence);
+    await materialize(userId, pushed, pulled, presence);
     const keys = [
       ...(pushed.length > 0 ? [deps.timelines.timelineKey(userId)] : []),
       ...pulled.map((id) => deps.timelines.recentKey(id)),
@@ -92,11 +97,24 @@ export function createFeedReader(deps: FeedReaderDeps) {
     return pager;
   }
 
-  async function ensureTimeline(userId: string, pushed: string[], { previous, dirty }: Presence) {
-    const exists = await deps.guard.run(() => deps.timelines.touchTimeline(userId));
+  /** Builds from Postgres whatever this read needs and Redis does not have (one round trip to ask). */
+  async function materialize(
+    userId: string,
+    pushed: string[],
+    pulled: string[],
+    { previous, dirty }: Presence,
+  ) {
+    const found = await deps.guard.run(() =>
+      deps.timelines.inspect(pushed.length > 0 ? userId : undefined, pulled),
+    );
+    for (const author of found.missingRecent) {
+      const newest = await entriesByAuthors(pool, [author], undefined, config.RECENT_POSTS_MAX);
+      await deps.guard.run(() => deps.timelines.fillRecent(author, newest));
+    }
+    if (pushed.length === 0) return;
     const inactive = previous === undefined || Date.now() - previous.getTime() > config.INACTIVE_AFTER_MS;
-    if (exists && !inactive && !dirty) return;
-    deps.metrics.rebuilds.inc({ reason: !exists ? 'missing' : dirty ? 'dirty' : 'inactive' });
+    if (found.timeline && !inactive && !dirty) return;
+    deps.metrics.rebuilds.inc({ reason: !found.timeline ? 'missing' : dirty ? 'dirty' : 'inactive' });
     // Reset to an empty (sentinel-only) timeline first, so fan-out lands in it while Postgres is
     // read: a post committed before the read is in the read, one fanned out after the reset is in
     // the set, and writing the same (score, id) twice changes nothing.

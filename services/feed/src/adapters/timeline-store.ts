@@ -1,6 +1,8 @@
 // Timelines and recent-posts sets in Redis: the materialized part of the hybrid feed.
 //   <prefix>tl:<user>      sorted set, post id -> score, newest TIMELINE_MAX (+ a sentinel)
-//   <prefix>recent:<user>  sorted set, the author's newest RECENT_POSTS_MAX posts
+//   <prefix>recent:<user>  sorted set, the author's newest RECENT_POSTS_MAX posts (+ a sentinel)
+// Both follow one rule (lua/timeline-add.lua): new posts are added only to a set that exists, and
+// a missing set is built whole from Postgres by the reader who needs it.
 // Reads return entries strictly after a (score, id) position, in feed order, using two ranges:
 // the rest of the cursor's own score (ties ordered by id), then everything below it.
 
@@ -74,14 +76,27 @@ export function createTimelineStore({
       const pairs = entries.flatMap((entry) => [entry.score, entry.id]);
       return scripted.feedTimelineAdd(timelineKey(user), timelineMax, 1, ...pairs);
     },
-    /** True when the timeline exists; also extends its life (the owner is reading it). */
-    async touchTimeline(user: string): Promise<boolean> {
-      const [[, exists]] = (await redis
-        .multi()
-        .exists(timelineKey(user))
-        .pexpire(timelineKey(user), timelineTtlMs)
-        .exec()) as [[unknown, number]];
-      return exists === 1;
+    /**
+     * One round trip before a read: does the user's timeline exist (its TTL is extended: the owner
+     * is reading it), and which of these authors' recent-posts sets are missing.
+     */
+    async inspect(
+      user: string | undefined,
+      authors: readonly string[],
+    ): Promise<{ timeline: boolean; missingRecent: string[] }> {
+      const pipeline = redis.pipeline();
+      if (user !== undefined) pipeline.exists(timelineKey(user)).pexpire(timelineKey(user), timelineTtlMs);
+      for (const author of authors) pipeline.exists(recentKey(author));
+      const replies = (await pipeline.exec()) ?? [];
+      const exists = replies.map(([error, value]) => {
+        if (error) throw error;
+        return value === 1;
+      });
+      const offset = user === undefined ? 0 : 2;
+      return {
+        timeline: user !== undefined && exists[0] === true,
+        missingRecent: authors.filter((_, k) => !exists[offset + k]),
+      };
     },
     async removeFromTimeline(user: string, ids: readonly string[]): Promise<void> {
       if (ids.length > 0) await redis.zrem(timelineKey(user), ...ids);
@@ -93,12 +108,18 @@ export function createTimelineStore({
       for (const user of users) pipeline.zrem(timelineKey(user), id);
       await pipeline.exec();
     },
+    /** A new post of an author whose recent set is materialized (same rule as timelines). */
     async addRecent(author: string, entry: Entry): Promise<void> {
-      await redis
-        .multi()
-        .zadd(recentKey(author), entry.score, entry.id)
-        .zremrangebyrank(recentKey(author), 0, -(recentMax + 1))
-        .exec();
+      await scripted.feedTimelineAdd(recentKey(author), recentMax, 1, entry.score, entry.id);
+    },
+    /** Materializes an author's recent set from Postgres (a reader found it missing). */
+    async fillRecent(author: string, entries: readonly Entry[]): Promise<void> {
+      await scripted.feedTimelineAdd(
+        recentKey(author),
+        recentMax,
+        0,
+        ...entries.flatMap((entry) => [entry.score, entry.id]),
+      );
     },
     async removeRecent(author: string, id: string): Promise<void> {
       await redis.zrem(recentKey(author), id);
