@@ -33,7 +33,7 @@ import { FOLLOWERS, READERS, writeDataset } from './dataset.ts';
 
 const POSTS_PER_MEASUREMENT = 3;
 const READS_PER_MEASUREMENT = 200;
-const ROUNDS = { rounds: 5, warmupRounds: 1 };
+const ROUNDS = { rounds: 7, warmupRounds: 1 };
 
 export default defineSuite('feed', async () => {
   const db = await createTestDatabase('feed_bench');

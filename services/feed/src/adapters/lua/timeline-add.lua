@@ -11,8 +11,11 @@
 -- scores are > 0), readers never ask for scores <= 0, and trimming starts at rank 1.
 local key = KEYS[1]
 local max = tonumber(ARGV[1])
-if ARGV[2] == '1' and redis.call('EXISTS', key) == 0 then return -1 end
-redis.call('ZADD', key, 0, '.')
+if ARGV[2] == '1' then
+  if redis.call('EXISTS', key) == 0 then return -1 end
+else
+  redis.call('ZADD', key, 0, '.')
+end
 local added = 0
 for i = 3, #ARGV, 2 do
   added = added + redis.call('ZADD', key, ARGV[i], ARGV[i + 1])
