@@ -8,6 +8,7 @@ import type { Kafka, Logger, Registry, Worker } from '@lab/service-kit';
 import { counter } from '@lab/service-kit';
 import type pg from 'pg';
 import { type FanoutDeps, fanOutPost, removeFannedOutPost } from './fanout.ts';
+import { retrying, waitForTopic } from './topic-wait.ts';
 
 export type ConsumerDeps = {
   kafka: Kafka;
@@ -53,16 +54,19 @@ export function fanoutWorkers(deps: ConsumerDeps): Worker[] {
     groupId: string,
     handler: (event: ConsumedEvent, tx: pg.PoolClient) => Promise<void>,
   ) => {
-    const consumer = await consume({
-      kafka: deps.kafka,
-      pool: deps.pool,
-      topic,
-      groupId,
-      registry: deps.registry,
-      maxAttempts: 10,
-      handler: skippingContractViolations(deps, handler),
-      onError: (error) => deps.logger.warn({ err: error, topic }, 'fan-out handler failed'),
-    });
+    await waitForTopic(deps.kafka, topic);
+    const consumer = await retrying(`consumer of ${topic}`, 60_000, () =>
+      consume({
+        kafka: deps.kafka,
+        pool: deps.pool,
+        topic,
+        groupId,
+        registry: deps.registry,
+        maxAttempts: 10,
+        handler: skippingContractViolations(deps, handler),
+        onError: (error) => deps.logger.warn({ err: error, topic }, 'fan-out handler failed'),
+      }),
+    );
     running.push(consumer);
   };
   return [
