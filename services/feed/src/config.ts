@@ -68,3 +68,24 @@ export function effectiveThreshold(config: Pick<Config, 'FEED_MODE' | 'FANOUT_TH
   if (config.FEED_MODE === 'pull') return -1;
   return config.FANOUT_THRESHOLD;
 }
+
+export type Topics = { postCreated: string; postDeleted: string; notificationRequested: string };
+
+/** The topic names in use (the contract's, unless configured otherwise). */
+export function topicsOf(config: Config): Topics {
+  return {
+    postCreated: config.TOPIC_POST_CREATED,
+    postDeleted: config.TOPIC_POST_DELETED,
+    notificationRequested: config.TOPIC_NOTIFICATION_REQUESTED,
+  };
+}
+
+/** A contract topic (`post.created`, ...) under its configured name. */
+export function configuredTopic(topic: string, topics: Topics): string {
+  const byContract: Record<string, string> = {
+    'post.created': topics.postCreated,
+    'post.deleted': topics.postDeleted,
+    'notification.requested': topics.notificationRequested,
+  };
+  return byContract[topic] ?? topic;
+}

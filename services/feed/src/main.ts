@@ -1,47 +1,12 @@
-// Composition root: config -> clients (service-kit: Postgres + migrations, Redis, Kafka + topics)
-// -> the feed's objects (setup.ts) -> routes -> workers (outbox relay, fan-out consumers, the live
-// hub and the post cache's invalidation listener) -> start.
+// Composition root: config -> clients (service-kit: Postgres + migrations, Redis, Kafka + the
+// topics this service produces) -> the feed's objects (setup.ts) -> routes -> workers (outbox
+// relay, fan-out consumers, live hub, post-cache listener; workers/index.ts) -> start.
 import { topicsProducedBy } from '@lab/events';
-import { createService, type Logger, type Registry, type ServiceDeps } from '@lab/service-kit';
-import { type Config, loadServiceConfig } from './config.ts';
+import { createService, type Logger, type Registry } from '@lab/service-kit';
+import { type Config, configuredTopic, loadServiceConfig, topicsOf } from './config.ts';
 import { mountRoutes, routes } from './http/routes.ts';
-import { type FeedParts, setupFeed } from './setup.ts';
-import { fanoutWorkers } from './workers/consumers.ts';
-import { liveWorker } from './workers/live.ts';
-import { relayWorker } from './workers/relay.ts';
-
-const topicsOf = (config: Config) => ({
-  postCreated: config.TOPIC_POST_CREATED,
-  postDeleted: config.TOPIC_POST_DELETED,
-  notificationRequested: config.TOPIC_NOTIFICATION_REQUESTED,
-});
-
-function workers(deps: ServiceDeps<Config>, parts: FeedParts) {
-  const { config, kafka, pg: pool, registry, logger } = deps;
-  if (!kafka || !pool) throw new Error('feed needs Kafka and Postgres');
-  const fanout = {
-    timelines: parts.timelines,
-    metrics: parts.metrics,
-    threshold: parts.threshold,
-    batchSize: config.FANOUT_BATCH,
-    inactiveAfterMs: config.INACTIVE_AFTER_MS,
-  };
-  return [
-    { name: 'post-cache', start: () => parts.cache.ready(), stop: () => parts.cache.close() },
-    liveWorker({ parts, health: deps.health }),
-    relayWorker({ pool, kafka, registry, logger, pollIntervalMs: config.OUTBOX_POLL_MS }),
-    ...fanoutWorkers({
-      kafka,
-      pool,
-      logger,
-      registry,
-      fanout,
-      topics: topicsOf(config),
-      groupId: config.FANOUT_GROUP,
-      afterFanout: parts.afterFanout,
-    }),
-  ];
-}
+import { setupFeed } from './setup.ts';
+import { feedWorkers } from './workers/index.ts';
 
 export async function createFeedService(
   config: Config,
@@ -51,11 +16,14 @@ export async function createFeedService(
   return createService({
     name: 'feed',
     config,
+    // The relay holds up to four connections and each consumer one; requests get the rest.
     postgres: { migrationsDir: new URL('../migrations/', import.meta.url), max: 20 },
     redis: true,
-    // The topics this service produces (`topicsProducedBy('feed')`), under their configured names.
     kafka: {
-      topics: topicsProducedBy('feed').map((topic) => ({ topic: renamed(topic, topics), partitions: 3 })),
+      topics: topicsProducedBy('feed').map((topic) => ({
+        topic: configuredTopic(topic, topics),
+        partitions: 3,
+      })),
     },
     trustProxy: config.TRUST_PROXY,
     ...options,
@@ -68,27 +36,15 @@ export async function createFeedService(
           topics,
           auth: deps.auth,
           idempotency: () => deps.idempotency(),
+          stream: parts.stream.handler,
           postMaxChars: config.POST_MAX_CHARS,
           maxFollowing: config.MAX_FOLLOWING,
           pageMax: config.PAGE_MAX,
-          stream: parts.stream.handler,
         }),
       );
     },
-    workers,
+    workers: feedWorkers,
   });
-}
-
-function renamed(topic: string, topics: ReturnType<typeof topicsOf>): string {
-  return (
-    (
-      {
-        'post.created': topics.postCreated,
-        'post.deleted': topics.postDeleted,
-        'notification.requested': topics.notificationRequested,
-      } as Record<string, string>
-    )[topic] ?? topic
-  );
 }
 
 if (import.meta.main) {

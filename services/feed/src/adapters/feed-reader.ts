@@ -53,7 +53,8 @@ export function createFeedReader(deps: FeedReaderDeps) {
     const following = await followees(pool, userId);
     if (following.length === 0) {
       const authors = (await topAuthors(pool, config.POPULAR_AUTHORS)).filter((id) => id !== userId);
-      return page(
+      return buildPage(
+        deps,
         'popular',
         (from, n) => entriesByAuthors(pool, authors, from, n).then((e) => [e]),
         after,
@@ -62,13 +63,13 @@ export function createFeedReader(deps: FeedReaderDeps) {
     }
     const everyone = following.map((f) => f.id);
     const pullAll: SourcePager = (from, n) => entriesByAuthors(pool, everyone, from, n).then((e) => [e]);
-    if (config.FEED_MODE === 'pull') return page('pull', pullAll, after, limit);
+    if (config.FEED_MODE === 'pull') return buildPage(deps, 'pull', pullAll, after, limit);
     try {
       const pager = await materializedPager(userId, following, presence);
-      return await page(config.FEED_MODE, pager, after, limit);
+      return await buildPage(deps, config.FEED_MODE, pager, after, limit);
     } catch (error) {
       if (!(error instanceof RedisUnavailableError)) throw error;
-      return page('degraded', pullAll, after, limit);
+      return buildPage(deps, 'degraded', pullAll, after, limit);
     }
   }
 
@@ -123,30 +124,35 @@ export function createFeedReader(deps: FeedReaderDeps) {
     await deps.guard.run(() => deps.timelines.fillTimeline(userId, newest));
   }
 
-  async function page(
-    mode: ReadMode,
-    pager: SourcePager,
-    after: Entry | undefined,
-    limit: number,
-  ): Promise<FeedPage> {
-    const items: Post[] = [];
-    let position = after;
-    let exhausted = false;
-    for (let round = 0; round < MAX_ROUNDS && items.length < limit && !exhausted; round += 1) {
-      const want = limit - items.length;
-      const merged = mergeSources(await pager(position, want), want);
-      exhausted = merged.length < want;
-      const records = await deps.hydrator.hydratePosts(merged.map((entry) => entry.id));
-      for (const entry of merged) {
-        const record = records.get(entry.id);
-        if (record && !('deleted' in record)) items.push(record);
-        position = entry;
-      }
-    }
-    deps.metrics.reads.inc({ mode });
-    const nextCursor = !exhausted && position && position !== after ? encodeCursor(position) : null;
-    return { items, nextCursor, mode };
-  }
-
   return { read };
+}
+
+/**
+ * Merges the sources' pages after `after` until `limit` visible posts (or the end), hydrating and
+ * dropping tombstones; the cursor is the last entry consumed, shown or not.
+ */
+async function buildPage(
+  deps: Pick<FeedReaderDeps, 'hydrator' | 'metrics'>,
+  mode: ReadMode,
+  pager: SourcePager,
+  after: Entry | undefined,
+  limit: number,
+): Promise<FeedPage> {
+  const items: Post[] = [];
+  let position = after;
+  let exhausted = false;
+  for (let round = 0; round < MAX_ROUNDS && items.length < limit && !exhausted; round += 1) {
+    const want = limit - items.length;
+    const merged = mergeSources(await pager(position, want), want);
+    exhausted = merged.length < want;
+    const records = await deps.hydrator.hydratePosts(merged.map((entry) => entry.id));
+    for (const entry of merged) {
+      const record = records.get(entry.id);
+      if (record && !('deleted' in record)) items.push(record);
+      position = entry;
+    }
+  }
+  deps.metrics.reads.inc({ mode });
+  const nextCursor = !exhausted && position && position !== after ? encodeCursor(position) : null;
+  return { items, nextCursor, mode };
 }

@@ -4,12 +4,13 @@
 import { postCreated, postDeleted, toOutboxEvent } from '@lab/events';
 import { enqueue } from '@lab/outbox';
 import { HttpError } from '@lab/service-kit';
+import type { Topics } from '../config.ts';
 import { newPostId } from '../domain/ids.ts';
 import { insertPost, lockPost, type Post, tombstonePost } from './posts-repository.ts';
 import type { TxWork } from './transaction.ts';
 import { ensureUser } from './users-repository.ts';
 
-export type Topics = { postCreated: string; postDeleted: string; notificationRequested: string };
+export type { Topics };
 export type Reply<T> = { status: number; body: T };
 
 export function createPostWork(

@@ -3,12 +3,12 @@
 //   <prefix>recent:<user>  sorted set, the author's newest RECENT_POSTS_MAX posts (+ a sentinel)
 // Both follow one rule (lua/timeline-add.lua): new posts are added only to a set that exists, and
 // a missing set is built whole from Postgres by the reader who needs it.
-// Reads return entries strictly after a (score, id) position, in feed order, using two ranges:
-// the rest of the cursor's own score (ties ordered by id), then everything below it.
+// The reads (pages after a cursor, existence checks) are in sorted-set-reads.ts.
 
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Entry } from '../domain/entry.ts';
+import { inspectSets, readPages } from './sorted-set-reads.ts';
 
 const ADD_SCRIPT = readFileSync(new URL('./lua/timeline-add.lua', import.meta.url), 'utf8');
 type Scripted = Redis & {
@@ -76,26 +76,14 @@ export function createTimelineStore({
       const pairs = entries.flatMap((entry) => [entry.score, entry.id]);
       return scripted.feedTimelineAdd(timelineKey(user), timelineMax, 1, ...pairs);
     },
-    /**
-     * One round trip before a read: does the user's timeline exist (its TTL is extended: the owner
-     * is reading it), and which of these authors' recent-posts sets are missing.
-     */
-    async inspect(
-      user: string | undefined,
-      authors: readonly string[],
-    ): Promise<{ timeline: boolean; missingRecent: string[] }> {
-      const pipeline = redis.pipeline();
-      if (user !== undefined) pipeline.exists(timelineKey(user)).pexpire(timelineKey(user), timelineTtlMs);
-      for (const author of authors) pipeline.exists(recentKey(author));
-      const replies = (await pipeline.exec()) ?? [];
-      const exists = replies.map(([error, value]) => {
-        if (error) throw error;
-        return value === 1;
-      });
-      const offset = user === undefined ? 0 : 2;
+    /** One round trip before a read: does the timeline exist, which authors' recent sets are missing. */
+    async inspect(user: string | undefined, authors: readonly string[]) {
+      const timeline = user === undefined ? undefined : { key: timelineKey(user), ttlMs: timelineTtlMs };
+      const found = await inspectSets(redis, timeline, authors.map(recentKey));
+      const missing = new Set(found.missingRecent);
       return {
-        timeline: user !== undefined && exists[0] === true,
-        missingRecent: authors.filter((_, k) => !exists[offset + k]),
+        timeline: found.timeline,
+        missingRecent: authors.filter((author) => missing.has(recentKey(author))),
       };
     },
     async removeFromTimeline(user: string, ids: readonly string[]): Promise<void> {
@@ -124,44 +112,10 @@ export function createTimelineStore({
     async removeRecent(author: string, id: string): Promise<void> {
       await redis.zrem(recentKey(author), id);
     },
-    /** One page of several sorted sets in one round trip: entries strictly after `after`. */
-    async pages(keys: readonly string[], after: Entry | undefined, limit: number): Promise<Entry[][]> {
-      const pipeline = redis.pipeline();
-      for (const key of keys) {
-        if (after) pipeline.zrange(key, String(after.score), String(after.score), 'BYSCORE', 'REV');
-        pipeline.zrange(
-          key,
-          after ? `(${after.score}` : '+inf',
-          '(0',
-          'BYSCORE',
-          'REV',
-          'LIMIT',
-          0,
-          limit,
-          'WITHSCORES',
-        );
-      }
-      const replies = (await pipeline.exec()) ?? [];
-      const values = replies.map(([error, value]) => {
-        if (error) throw error;
-        return value as string[];
-      });
-      const per = after ? 2 : 1;
-      return keys.map((_, k) => {
-        const ties = after
-          ? (values[k * per] ?? []).filter((id) => id < after.id).map((id) => ({ id, score: after.score }))
-          : [];
-        return [...ties, ...pairsToEntries(values[k * per + per - 1] ?? [])].slice(0, limit);
-      });
-    },
+    /** See readPages: entries strictly after `after`, from several sets in one round trip. */
+    pages: (keys: readonly string[], after: Entry | undefined, limit: number) =>
+      readPages(redis, keys, after, limit),
   };
-}
-
-function pairsToEntries(flat: readonly string[]): Entry[] {
-  const entries: Entry[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2)
-    entries.push({ id: flat[i] as string, score: Number(flat[i + 1]) });
-  return entries;
 }
 
 function countAdded(replies: [Error | null, unknown][] | null): number {
