@@ -6,25 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { metricValue } from '@lab/metrics';
 import { createFaultProxy, type FaultProxy, hostPortOf, throughProxy, waitUntil } from '@lab/testkit';
-import { call, createTestBed, type Running, readAllPages, type TestBed } from './support.ts';
+import { call, createTestBed, feedTruth, type Running, readAllPages, type TestBed } from './support.ts';
 
 let bed: TestBed;
 let svc: Running;
 let proxy: FaultProxy;
-const tokens = new Map<string, string>();
-const token = async (user: string) => {
-  if (!tokens.has(user)) tokens.set(user, await bed.token(user));
-  return tokens.get(user) as string;
-};
-
-async function truth(user: string): Promise<string[]> {
-  const { rows } = await bed.db.pool.query(
-    `SELECT p.id FROM posts p JOIN follows f ON f.followee_id = p.author_id
-     WHERE f.follower_id = $1 AND p.deleted_at IS NULL ORDER BY p.score DESC, p.id DESC`,
-    [user],
-  );
-  return rows.map((row) => row.id as string);
-}
+const token = (user: string) => bed.token(user);
 
 before(async () => {
   bed = await createTestBed('feed_degraded');
@@ -61,7 +48,7 @@ test('Redis cut: the feed is served from Postgres, correct, and marked degraded'
   });
   assert.equal(during.status, 201);
   const pages = await readAllPages(svc.url, await token('reader'), { limit: 5 });
-  assert.deepEqual(pages.ids, await truth('reader'));
+  assert.deepEqual(pages.ids, await feedTruth(bed, 'reader'));
   assert.equal(pages.ids[0], during.body.id, 'the post written during the cut is there');
   assert.ok(
     pages.modes.every((mode) => mode === 'degraded'),
@@ -91,7 +78,7 @@ test('Redis cut: the feed is served from Postgres, correct, and marked degraded'
   const after = await readAllPages(svc.url, await token('reader'), { limit: 5 });
   assert.deepEqual(
     after.ids,
-    await truth('reader'),
+    await feedTruth(bed, 'reader'),
     'the rebuilt timeline includes c, followed during the cut',
   );
   assert.ok(after.ids.length > pages.ids.length);

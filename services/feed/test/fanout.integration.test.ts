@@ -11,11 +11,7 @@ import { call, createTestBed, type Running, readAllPages, type TestBed } from '.
 
 let bed: TestBed;
 let svc: Running;
-const tokens = new Map<string, string>();
-const token = async (user: string) => {
-  if (!tokens.has(user)) tokens.set(user, await bed.token(user));
-  return tokens.get(user) as string;
-};
+const token = (user: string) => bed.token(user);
 const timeline = (user: string) => `${bed.redis.prefix}tl:${user}`;
 const recent = (user: string) => `${bed.redis.prefix}recent:${user}`;
 let redis: ReturnType<TestBed['redis']['connect']>;

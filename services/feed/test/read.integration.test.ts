@@ -6,16 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { metricValue } from '@lab/metrics';
 import { waitUntil } from '@lab/testkit';
-import { call, createTestBed, type Running, readAllPages, type TestBed } from './support.ts';
+import { call, createTestBed, feedTruth, type Running, readAllPages, type TestBed } from './support.ts';
 
 let bed: TestBed;
 let svc: Running;
 let redis: ReturnType<TestBed['redis']['connect']>;
-const tokens = new Map<string, string>();
-const token = async (user: string) => {
-  if (!tokens.has(user)) tokens.set(user, await bed.token(user));
-  return tokens.get(user) as string;
-};
+const token = (user: string) => bed.token(user);
 const post = async (author: string, body: string) => {
   const answer = await call(svc.url, 'POST', '/v1/posts', { token: await token(author), body: { body } });
   assert.equal(answer.status, 201);
@@ -49,16 +45,6 @@ async function fanoutSettled() {
     },
     { timeoutMs: 60_000, message: 'fan-out settled' },
   );
-}
-
-/** The truth in Postgres: live posts of the accounts `user` follows, newest first. */
-async function truth(user: string): Promise<string[]> {
-  const { rows } = await bed.db.pool.query(
-    `SELECT p.id FROM posts p JOIN follows f ON f.followee_id = p.author_id
-     WHERE f.follower_id = $1 AND p.deleted_at IS NULL ORDER BY p.score DESC, p.id DESC`,
-    [user],
-  );
-  return rows.map((row) => row.id as string);
 }
 
 before(async () => {
@@ -95,7 +81,7 @@ after(() => bed.cleanup());
 describe('GET /v1/feed', () => {
   test('the merged feed equals the Postgres truth, in order, across pages', async () => {
     const pages = await readAllPages(svc.url, await token('r'), { limit: 7 });
-    assert.deepEqual(pages.ids, await truth('r'));
+    assert.deepEqual(pages.ids, await feedTruth(bed, 'r'));
     assert.ok(pages.pages >= 7);
     assert.ok(pages.modes.every((mode) => mode === 'hybrid'));
     assert.ok(
@@ -105,7 +91,7 @@ describe('GET /v1/feed', () => {
   });
 
   test('cursor stability: with inserts and deletes between pages, every post that existed and was not deleted appears exactly once', async () => {
-    const before = await truth('r');
+    const before = await feedTruth(bed, 'r');
     const deleted = new Set<string>();
     const authorOf = new Map<string, string>();
     for (const row of (await bed.db.pool.query('SELECT id, author_id FROM posts')).rows)
@@ -158,13 +144,13 @@ describe('GET /v1/feed', () => {
     await call(svc.url, 'POST', '/v1/follows/x2', { token: await token('u'), body: {} }); // u now has a timeline to fill
     await read('u');
     await follow('u', 'ben');
-    const benRecent = (await truth('u')).slice(0, 5);
+    const benRecent = (await feedTruth(bed, 'u')).slice(0, 5);
     const key = `${bed.redis.prefix}tl:u`;
     for (const id of benRecent)
       assert.notEqual(await redis.zscore(key, id), null, 'backfilled into the timeline');
     assert.deepEqual(
       ((await read('u')).body.items as { id: string }[]).map((item) => item.id),
-      await truth('u'),
+      await feedTruth(bed, 'u'),
     );
     assert.equal((await call(svc.url, 'DELETE', '/v1/follows/ben', { token: await token('u') })).status, 204);
     for (const id of benRecent) assert.equal(await redis.zscore(key, id), null, 'removed from the timeline');
@@ -180,7 +166,7 @@ describe('GET /v1/feed', () => {
   });
 
   test('a lost timeline (our Redis keys deleted) is rebuilt from Postgres on read', async () => {
-    const expected = await truth('r');
+    const expected = await feedTruth(bed, 'r');
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${bed.redis.prefix}*`, 'COUNT', 500);

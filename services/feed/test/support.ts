@@ -25,6 +25,7 @@ export type TestBed = {
   topics: { postCreated: string; postDeleted: string; notificationRequested: string };
   env: Record<string, string>;
   start: (env?: Record<string, string>) => Promise<Running>;
+  /** A token for `sub` (minted once per test file). */
   token: (sub: string) => Promise<string>;
   cleanup: () => Promise<void>;
 };
@@ -40,6 +41,7 @@ export async function createTestBed(label: string): Promise<TestBed> {
     notificationRequested: await createLedTopic(kafka, 'notification.requested'),
   };
   const running: Running[] = [];
+  const tokens = new Map<string, string>();
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: redis.url,
@@ -67,7 +69,13 @@ export async function createTestBed(label: string): Promise<TestBed> {
       running.push(service);
       return service;
     },
-    token: (sub) => signDevToken({ sub, tenant: 'lab', tier: 'enterprise', secret: JWT_SECRET }),
+    token: async (sub) => {
+      const known = tokens.get(sub);
+      if (known) return known;
+      const minted = await signDevToken({ sub, tenant: 'lab', tier: 'enterprise', secret: JWT_SECRET });
+      tokens.set(sub, minted);
+      return minted;
+    },
     async cleanup() {
       for (const service of running) await service.stop();
       await redis.cleanup();
@@ -156,4 +164,14 @@ export async function readAllPages(
     if (cursor && between) await between(pages);
   } while (cursor);
   return { ids, modes, pages };
+}
+
+/** The truth in Postgres: the live posts of the accounts `user` follows, in feed order. */
+export async function feedTruth(bed: TestBed, user: string): Promise<string[]> {
+  const { rows } = await bed.db.pool.query(
+    `SELECT p.id FROM posts p JOIN follows f ON f.followee_id = p.author_id
+     WHERE f.follower_id = $1 AND p.deleted_at IS NULL ORDER BY p.score DESC, p.id DESC`,
+    [user],
+  );
+  return rows.map((row) => row.id as string);
 }
