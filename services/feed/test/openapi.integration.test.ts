@@ -179,6 +179,15 @@ test('a tour of the API: every answer is documented and matches its schema', asy
   await tour('DELETE', '/v1/posts/missing', '/v1/posts/{id}', { token: ann });
   await tour('DELETE', '/v1/posts/a.b', '/v1/posts/{id}', { token: ann });
   await tour('DELETE', `/v1/posts/${id}`, '/v1/posts/{id}');
+  await tour('DELETE', `/v1/posts/${id}`, '/v1/posts/{id}', {
+    token: ann,
+    body: 'x',
+    headers: { 'content-type': 'text/plain' },
+  });
+  await tour('DELETE', `/v1/posts/${id}`, '/v1/posts/{id}', {
+    token: ann,
+    body: { pad: 'x'.repeat(200_000) },
+  });
 
   await tour('POST', '/v1/follows/ann', '/v1/follows/{userId}', { token: bob, body: {} });
   await tour('POST', '/v1/follows/ann', '/v1/follows/{userId}', { token: bob, body: {} }); // 200

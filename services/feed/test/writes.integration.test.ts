@@ -46,6 +46,7 @@ describe('POST /v1/posts', () => {
       { body: 'x'.repeat(2_001) },
       { body: 5 },
       { body: 'a', extra: 1 },
+      { body: 'nul \u0000 inside' },
     ]) {
       const answer = await call(svc.url, 'POST', '/v1/posts', { token: ann, body });
       assert.equal(answer.status, 400, JSON.stringify(body));

@@ -8,8 +8,16 @@ export const USER_ID = /^[A-Za-z0-9._@:-]{1,128}$/;
 export const userIdParam = z.string().regex(USER_ID, 'a user id: 1-128 of A-Z a-z 0-9 . _ @ : -');
 export const postIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a post id');
 
+// Postgres text cannot hold NUL: refuse it here (400) rather than let the INSERT fail (500).
 export const postInput = (maxChars: number) =>
-  z.strictObject({ body: z.string().trim().min(1).max(maxChars) });
+  z.strictObject({
+    body: z
+      .string()
+      .trim()
+      .min(1)
+      .max(maxChars)
+      .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters'),
+  });
 
 export const feedQuery = (pageMax: number) =>
   z.strictObject({
