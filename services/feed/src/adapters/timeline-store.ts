@@ -11,6 +11,9 @@ import type { Entry } from '../domain/entry.ts';
 import { inspectSets, readPages } from './sorted-set-reads.ts';
 
 const ADD_SCRIPT = readFileSync(new URL('./lua/timeline-add.lua', import.meta.url), 'utf8');
+const PUSH_MANY_SCRIPT = readFileSync(new URL('./lua/timeline-push-many.lua', import.meta.url), 'utf8');
+/** Timelines per fan-out script call (see lua/timeline-push-many.lua). */
+const KEYS_PER_CALL = 100;
 type Scripted = Redis & {
   feedTimelineAdd(
     key: string,
@@ -20,6 +23,7 @@ type Scripted = Redis & {
   ): Promise<number>;
 };
 type Pipeline = ReturnType<Redis['pipeline']> & {
+  feedTimelinePushMany(keyCount: number, ...keysThenArgs: (string | number)[]): Pipeline;
   feedTimelineAdd(key: string, max: number, onlyIfExists: 0 | 1, ...pairs: (string | number)[]): Pipeline;
 };
 
@@ -38,6 +42,8 @@ export function createTimelineStore({
   recentMax: number;
   timelineTtlMs: number;
 }) {
+  if (!('feedTimelinePushMany' in redis))
+    redis.defineCommand('feedTimelinePushMany', { lua: PUSH_MANY_SCRIPT });
   if (!('feedTimelineAdd' in redis))
     redis.defineCommand('feedTimelineAdd', { numberOfKeys: 1, lua: ADD_SCRIPT });
   const scripted = redis as Scripted;
@@ -51,8 +57,10 @@ export function createTimelineStore({
     async pushToTimelines(users: readonly string[], entry: Entry): Promise<number> {
       if (users.length === 0) return 0;
       const pipeline = redis.pipeline() as Pipeline;
-      for (const user of users)
-        pipeline.feedTimelineAdd(timelineKey(user), timelineMax, 1, entry.score, entry.id);
+      for (let i = 0; i < users.length; i += KEYS_PER_CALL) {
+        const keys = users.slice(i, i + KEYS_PER_CALL).map(timelineKey);
+        pipeline.feedTimelinePushMany(keys.length, ...keys, timelineMax, entry.score, entry.id);
+      }
       return countAdded(await pipeline.exec());
     },
     /** Creates (or tops up) a timeline from entries read in Postgres; refreshes its TTL. */
