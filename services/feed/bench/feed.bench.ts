@@ -2,7 +2,7 @@
 //
 // 1. Fan-out rate: one post by an author with 10,000 active followers, pushed into their timelines
 //    by the real worker code (fanOutPost: keyset batches of 1,000 followers read from Postgres,
-//    one Redis pipeline per batch of the timeline-add script: exists-check, ZADD, trim), against
+//    one Redis pipeline per batch, 100 timelines per script call: exists-check, ZADD, trim), against
 //    the floor: the same 10,000 ZADDs in pipelines of 1,000 with the follower list already in
 //    memory, on the same client. Variants alternate (A B A B), 3 posts per measurement.
 //    Ratio `fanout/zadd-pipeline` (higher is better; the bar is 0.5).
