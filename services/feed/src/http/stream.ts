@@ -51,6 +51,14 @@ export function createStreamHandler(deps: StreamDeps) {
       return;
     }
     open.add(res); // counted before any await, so a burst cannot overshoot the instance cap
+    // The client may hang up during any await below; whatever is set up after that must be undone
+    // at once, or a heartbeat timer, a subscription and a slot would outlive the connection.
+    let gone = false;
+    res.once('close', () => {
+      gone = true;
+      open.delete(res);
+    });
+    const onClose = (undo: () => void) => (gone ? undo() : res.once('close', undo));
     const connection = randomUUID();
     let granted = false;
     try {
@@ -65,7 +73,10 @@ export function createStreamHandler(deps: StreamDeps) {
       refuse(res, 'USER_STREAMS_FULL', 'This account has its maximum number of live streams open.', 5);
       return;
     }
-    await serve({ deps, user, connection, resumeFrom, res, close: () => open.delete(res) });
+    onClose(() => {
+      deps.live.release(user, connection).catch(() => {});
+    });
+    await serve({ deps, user, resumeFrom, res, connection, onClose });
   };
   return {
     handler,
@@ -86,7 +97,8 @@ async function serve(options: {
   connection: string;
   resumeFrom: string | undefined;
   res: Response;
-  close: () => void;
+  /** Runs `undo` when the client hangs up, or now if it already has. */
+  onClose: (undo: () => void) => void;
 }) {
   const { deps, user, connection, res } = options;
   res.writeHead(200, {
@@ -128,18 +140,16 @@ async function serve(options: {
       pumping = false;
     }
   };
+  options.onClose(() => {
+    closed = true;
+  });
   const unsubscribe = await deps.live.subscribe(user, () => void pump());
+  options.onClose(() => void unsubscribe());
   const heartbeat = setInterval(() => {
     res.write(HEARTBEAT_FRAME);
     deps.guard.run(() => deps.live.acquire(user, connection)).catch(() => {});
   }, deps.heartbeatMs);
-  res.on('close', () => {
-    closed = true;
-    clearInterval(heartbeat);
-    options.close();
-    void unsubscribe();
-    deps.live.release(user, connection).catch(() => {});
-  });
+  options.onClose(() => clearInterval(heartbeat));
   const { first, last } = await deps.live.bounds(user);
   if (position === undefined) {
     position = last ?? '0-0';
