@@ -52,6 +52,7 @@ before(async () => {
   // Small timelines so paging runs past them and trimming happens while a reader pages.
   svc = await bed.start({
     FANOUT_THRESHOLD: '2',
+    POSTS_PER_MINUTE: '100000',
     TIMELINE_MAX: '10',
     RECENT_POSTS_MAX: '10',
     BACKFILL_POSTS: '5',
@@ -129,6 +130,38 @@ describe('GET /v1/feed', () => {
       );
     }
     assert.ok(round >= 5, 'the writes really interleaved with paging');
+    await fanoutSettled();
+  });
+
+  test('cursor stability with a concurrent writer: no ordering at all between writes and page reads', async () => {
+    const before = await feedTruth(bed, 'r');
+    const authorOf = new Map<string, string>();
+    for (const row of (await bed.db.pool.query('SELECT id, author_id FROM posts')).rows)
+      authorOf.set(row.id, row.author_id);
+    const deleted = new Set<string>();
+    let reading = true;
+    let writes = 0;
+    const writer = (async () => {
+      for (let i = 0; reading; i += 1) {
+        await post(i % 2 === 0 ? 'amy' : 'cel', `racing ${i}`);
+        const victim = before[(i * 7 + 2) % before.length] as string;
+        if (!deleted.has(victim)) {
+          deleted.add(victim); // counted as deleted from the moment the request may land
+          await remove(authorOf.get(victim) as string, victim);
+        }
+        writes += 1;
+      }
+    })();
+    const pages = await readAllPages(svc.url, await token('r'), { limit: 4 });
+    reading = false;
+    await writer;
+    const seen = new Map<string, number>();
+    for (const id of pages.ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+    for (const [id, count] of seen) assert.equal(count, 1, `${id} appears once`);
+    for (const id of before) {
+      if (!deleted.has(id)) assert.equal(seen.get(id), 1, `${id} shown exactly once`);
+    }
+    assert.ok(writes >= 1, 'the writer ran while pages were read');
     await fanoutSettled();
   });
 
