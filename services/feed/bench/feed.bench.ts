@@ -76,8 +76,10 @@ async function measureFanout(
   const rate = async (fanOnce: (entry: { id: string; score: number }) => Promise<number>) => {
     let written = 0;
     const started = performance.now();
-    for (let p = 0; p < POSTS_PER_MEASUREMENT; p += 1)
-      written += await fanOnce({ id: newPostId(), score: (clock += 1) });
+    for (let p = 0; p < POSTS_PER_MEASUREMENT; p += 1) {
+      clock += 1;
+      written += await fanOnce({ id: newPostId(), score: clock });
+    }
     const seconds = (performance.now() - started) / 1_000;
     if (written !== POSTS_PER_MEASUREMENT * FOLLOWERS)
       throw new Error(`wrote ${written}, expected ${POSTS_PER_MEASUREMENT * FOLLOWERS}`);
