@@ -7,6 +7,7 @@
 //
 //   npm run seed -w @lab/feed -- --users 120000 --celebrities 3 --seed 42
 //   npm run seed -w @lab/feed -- --users 5000 --celebrity-followers 2000 --reset
+//   npm run seed -w @lab/feed -- --database feed_experiment --reset   (an existing database)
 import { parseArgs } from 'node:util';
 import { createPgPool, runMigrations } from '@lab/service-kit';
 import { seedDatabase } from './seed.ts';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'celebrity-posts': { type: 'string', default: '50' },
     'inactive-share': { type: 'string', default: '0.3' },
     seed: { type: 'string', default: '42' },
+    database: { type: 'string', default: 'feed' },
     reset: { type: 'boolean', default: false },
   },
 });
@@ -39,11 +41,19 @@ function positive(
   return value;
 }
 
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) {
+// The server comes from DATABASE_URL (.lab/local.env points it at the server's `postgres`
+// database); the database is --database, `feed` by default, so a seed never lands elsewhere.
+if (!process.env.DATABASE_URL) {
   console.error('seed: DATABASE_URL is not set (npm run infra:local -- up writes .lab/local.env)');
   process.exit(2);
 }
+if (!/^[a-z_][a-z0-9_]{0,62}$/.test(values.database)) {
+  console.error('seed: --database must be a plain database name');
+  process.exit(2);
+}
+const server = new URL(process.env.DATABASE_URL);
+server.pathname = `/${values.database}`;
+const databaseUrl = server.toString();
 const users = positive('users', values.users, { max: 5_000_000 });
 const options = {
   seed: positive('seed', values.seed),
@@ -59,6 +69,7 @@ const options = {
 const pool = createPgPool({ connectionString: databaseUrl, applicationName: 'feed-seed' });
 try {
   await runMigrations(pool, new URL('../../migrations/', import.meta.url));
+  console.log(`seed: database ${values.database} on ${server.host}`);
   await seedDatabase(pool, options, { reset: values.reset, log: (line) => console.log(line) });
 } catch (error) {
   console.error(`seed: ${(error as Error).message}`);
