@@ -191,6 +191,7 @@ test('a tour of the API: every answer is documented and matches its schema', asy
 
   await tour('POST', '/v1/follows/ann', '/v1/follows/{userId}', { token: bob, body: {} });
   await tour('POST', '/v1/follows/ann', '/v1/follows/{userId}', { token: bob, body: {} }); // 200
+  await tour('POST', '/v1/follows/ann', '/v1/follows/{userId}', { token: bob, body: { extra: 1 } }); // 400
   await tour('POST', '/v1/follows/bob', '/v1/follows/{userId}', { token: bob, body: {} }); // self
   await tour('POST', '/v1/follows/nobody', '/v1/follows/{userId}', { token: bob, body: {} });
   await tour('POST', '/v1/follows/ann', '/v1/follows/{userId}', { body: {} });

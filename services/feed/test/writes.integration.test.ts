@@ -47,6 +47,7 @@ describe('POST /v1/posts', () => {
       { body: 5 },
       { body: 'a', extra: 1 },
       { body: 'nul \u0000 inside' },
+      { body: ' '.repeat(2_001) },
     ]) {
       const answer = await call(svc.url, 'POST', '/v1/posts', { token: ann, body });
       assert.equal(answer.status, 400, JSON.stringify(body));

@@ -7,7 +7,7 @@ import { followWork, unfollowWork } from '../adapters/follow-commands.ts';
 import type { Topics } from '../adapters/post-commands.ts';
 import type { TimelineMaintenance } from '../adapters/timeline-maintenance.ts';
 import { inTransaction } from '../adapters/transaction.ts';
-import { callerId, userIdParam } from './schemas.ts';
+import { callerId, emptyBody, userIdParam } from './schemas.ts';
 
 export type FollowsDeps = {
   pool: pg.Pool;
@@ -19,6 +19,7 @@ export type FollowsDeps = {
 function pair(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) {
   const followerId = callerId(res);
   const followeeId = userIdParam.parse(req.params.userId);
+  emptyBody.parse(req.body);
   if (followeeId === followerId) throw new HttpError(400, 'SELF_FOLLOW', 'An account cannot follow itself.');
   return { followerId, followeeId };
 }

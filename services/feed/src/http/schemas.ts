@@ -8,16 +8,22 @@ export const USER_ID = /^[A-Za-z0-9._@:-]{1,128}$/;
 export const userIdParam = z.string().regex(USER_ID, 'a user id: 1-128 of A-Z a-z 0-9 . _ @ : -');
 export const postIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a post id');
 
-// Postgres text cannot hold NUL: refuse it here (400) rather than let the INSERT fail (500).
+// The body is stored as sent (no trimming, so the bound a client sees in openapi.yaml is the bound
+// applied). Blank bodies are refused, and so is NUL, which Postgres text cannot hold (a 400 here
+// instead of a failed INSERT).
+// (openapi.yaml states the same two rules as one pattern.)
 export const postInput = (maxChars: number) =>
   z.strictObject({
     body: z
       .string()
-      .trim()
       .min(1)
       .max(maxChars)
+      .regex(/\S/, 'must not be blank')
       .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters'),
   });
+
+/** Follow and unfollow take no body; one that is sent must be `{}`. */
+export const emptyBody = z.strictObject({}).optional();
 
 export const feedQuery = (pageMax: number) =>
   z.strictObject({
