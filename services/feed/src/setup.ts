@@ -55,7 +55,11 @@ export function setupFeed(deps: ServiceDeps<Config>) {
     subscriber,
     prefix,
     replayMax: config.SSE_REPLAY_MAX,
-    slotTtlMs: config.SSE_HEARTBEAT_MS * 3,
+    // A slot lives three heartbeats, and at least 30 s: under load (event-loop lag, a slow Redis) a
+    // shorter life let a live connection's presence lapse between heartbeats, and fan-out then
+    // skipped a follower who was connected. The cost: a replica that dies holds its users' slots
+    // for up to that long.
+    slotTtlMs: Math.max(config.SSE_HEARTBEAT_MS * 3, 30_000),
     maxPerUser: config.SSE_MAX_PER_USER,
   });
   const stream = createStreamHandler({

@@ -33,7 +33,7 @@ export async function openStream(base: string, token: string, lastEventId?: stri
     comments: 0,
     closed: false,
     waitFor: (predicate, message = 'stream condition') =>
-      waitUntil(() => predicate(stream.events), { timeoutMs: 30_000, message }),
+      waitUntil(() => predicate(stream.events), { timeoutMs: 60_000, message }),
     close: () => controller.abort(),
   };
   if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {

@@ -73,7 +73,7 @@ test('a post written on B reaches a stream on A; Last-Event-ID on B resumes with
           bed.env.FANOUT_GROUP,
         ])
       ).rowCount === 4,
-    { timeoutMs: 30_000, message: 'fan-out of the missed posts' },
+    { timeoutMs: 60_000, message: 'fan-out of the missed posts' },
   );
   const resumed = await open(b.url, viewer, lastSeen);
   assert.equal(resumed.status, 200);
@@ -103,6 +103,15 @@ test('a Last-Event-ID older than the log is a reset event, not a silent gap; a m
 
 test('connections are capped per user across replicas, and per instance: 503 with Retry-After', async () => {
   const viewer = await bed.token('viewer');
+  // The earlier tests' streams are closed; wait until the server side has released their slots.
+  const redis = bed.redis.connect();
+  await waitUntil(
+    async () => (await redis.zcount(`${bed.redis.prefix}live:slots:viewer`, Date.now(), '+inf')) === 0,
+    {
+      timeoutMs: 30_000,
+      message: 'earlier slots released',
+    },
+  );
   const one = await open(a.url, viewer);
   const two = await open(b.url, viewer);
   await ready(one);
