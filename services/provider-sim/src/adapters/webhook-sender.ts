@@ -7,7 +7,7 @@
 // The queue is bounded (WEBHOOK_QUEUE_LIMIT): past it an event is dropped and counted, so a dead
 // receiver cannot grow this process's memory without limit.
 import { randomUUID } from 'node:crypto';
-import { counter, type Registry } from '@lab/service-kit';
+import { canonicalJson, counter, type Registry } from '@lab/service-kit';
 import { SIGNATURE_HEADER, signatureHeader } from '../domain/webhook-signature.ts';
 
 export type WebhookEvent = {
@@ -52,7 +52,9 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   let idleWaiters: (() => void)[] = [];
 
   async function post(event: WebhookEvent): Promise<'sent' | 'refused' | 'failed'> {
-    const body = JSON.stringify(event);
+    // Canonical JSON (sorted keys, no spaces) is what is signed and sent: the receiver's framework
+    // parses bodies before its handlers run, so it verifies the canonical form of what it parsed.
+    const body = canonicalJson(event);
     for (let attempt = 1; attempt <= maxAttempts && !stopped; attempt += 1) {
       try {
         const response = await fetch(url as string, {
