@@ -1,6 +1,6 @@
 // Composition root: config -> clients (service-kit: Postgres + migrations, Redis, Kafka + topics)
 // -> the service's parts (wiring.ts) -> routes -> workers (relay, intake, scheduler, delivery
-// lanes) -> start. `clock` is injectable so tests can move quiet hours without waiting.
+// lanes) -> start. `clock` (quiet hours, retry and deferral due times) is injectable for tests.
 import { createService, type Logger, type Registry } from '@lab/service-kit';
 import { type Config, loadServiceConfig } from './config.ts';
 import { mountRoutes, routes } from './http/routes.ts';

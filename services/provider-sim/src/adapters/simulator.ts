@@ -81,6 +81,7 @@ export function createSimulator(options: {
         channel,
       });
     }
+    await sleep(behaviour.ackDelayMs, signal);
     return { outcome: 'accept', ...accepted };
   }
 

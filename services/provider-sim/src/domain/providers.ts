@@ -35,6 +35,12 @@ export type Behaviour = {
   timeoutMs: number;
   /** Every request refused at once (HTTP 503, SMTP 421 on connect). */
   outage: boolean;
+  /**
+   * Held after the message was accepted and recorded, before the answer: the provider took it but
+   * its reply is slow or lost. The window in which a caller can crash between the provider's
+   * acceptance and its own commit, which the idempotency key must cover.
+   */
+  ackDelayMs: number;
 };
 
 export const NORMAL_BEHAVIOUR: Readonly<Behaviour> = Object.freeze({
@@ -43,6 +49,7 @@ export const NORMAL_BEHAVIOUR: Readonly<Behaviour> = Object.freeze({
   timeoutRate: 0,
   timeoutMs: 30_000,
   outage: false,
+  ackDelayMs: 0,
 });
 
 export type Outcome = 'accept' | 'error' | 'timeout' | 'outage';

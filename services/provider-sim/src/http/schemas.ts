@@ -28,6 +28,7 @@ export const behaviourChange = z
     timeoutRate: z.number().min(0).max(1),
     timeoutMs: z.number().int().min(1).max(120_000),
     outage: z.boolean(),
+    ackDelayMs: z.number().int().min(0).max(120_000),
   })
   .partial()
   .strict();
