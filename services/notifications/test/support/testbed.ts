@@ -59,8 +59,9 @@ export async function createTestBed(label: string) {
   const running: Notifications[] = [];
   const configs: Config[] = [];
 
-  function configFor(env: Record<string, string> = {}): Config {
-    return loadServiceConfig({
+  /** The service's environment in this bed (also for running it as a child process). */
+  function envFor(env: Record<string, string> = {}): Record<string, string> {
+    return {
       DATABASE_URL: db.url,
       REDIS_URL: redis.url,
       KAFKA_BROKERS: kafka.brokers.join(','),
@@ -82,7 +83,13 @@ export async function createTestBed(label: string) {
       BREAKER_MINIMUM_CALLS: '5',
       BREAKER_OPEN_MS: '60000',
       ...env,
-    });
+    };
+  }
+
+  function configFor(env: Record<string, string> = {}): Config {
+    const config = loadServiceConfig(envFor(env));
+    configs.push(config);
+    return config;
   }
 
   return {
@@ -91,10 +98,11 @@ export async function createTestBed(label: string) {
     kafka,
     sim,
     topicPrefix,
+    port,
+    envFor,
     configFor,
     async start(env: Record<string, string> = {}, clock?: { now: () => Date }) {
       const config = configFor(env);
-      configs.push(config);
       const service = await createNotificationsService(config, clock ? { clock } : {});
       await service.start({ handleSignals: false });
       running.push(service);
