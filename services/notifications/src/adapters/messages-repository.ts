@@ -71,43 +71,24 @@ export type DeliverableMessage = {
 
 /** The message and its user's current quiet hours (read at send time, not at intake). */
 export async function forDelivery(db: Queryable, id: string): Promise<DeliverableMessage | undefined> {
-  const { rows } = await db.query<{
-    id: string;
-    user_id: string;
-    channel: Channel;
-    category: Category;
-    recipient: string;
-    subject: string;
-    body: string;
-    status: Status;
-    attempts: number;
-    timezone: string | null;
-    quiet_start: number | null;
-    quiet_end: number | null;
-  }>(
-    `SELECT m.id, m.user_id, m.channel, m.category, m.recipient, m.subject, m.body, m.status, m.attempts,
-            p.timezone, p.quiet_start, p.quiet_end
+  const { rows } = await db.query<
+    Omit<DeliverableMessage, 'quietHours'> & { quietStart: number | null; quietEnd: number | null }
+  >(
+    `SELECT m.id, m.user_id AS "userId", m.channel, m.category, m.recipient, m.subject, m.body, m.status, m.attempts,
+            COALESCE(p.timezone, 'UTC') AS timezone, p.quiet_start AS "quietStart", p.quiet_end AS "quietEnd"
        FROM messages m LEFT JOIN user_preferences p ON p.user_id = m.user_id
       WHERE m.id = $1`,
     [id],
   );
   const row = rows[0];
   if (!row) return undefined;
+  const { quietStart, quietEnd, ...message } = row;
   return {
-    id: row.id,
-    userId: row.user_id,
-    channel: row.channel,
-    category: row.category,
-    recipient: row.recipient,
-    subject: row.subject,
-    body: row.body,
-    status: row.status,
-    attempts: row.attempts,
-    timezone: row.timezone ?? 'UTC',
+    ...message,
     quietHours:
-      row.quiet_start === null || row.quiet_end === null
+      quietStart === null || quietEnd === null
         ? null
-        : { start: fromMinutes(row.quiet_start), end: fromMinutes(row.quiet_end) },
+        : { start: fromMinutes(quietStart), end: fromMinutes(quietEnd) },
   };
 }
 

@@ -2,20 +2,17 @@
 // a fresh database, a Redis key prefix and Kafka topic names of its own (a unique topic prefix),
 // short retry delays, and a clock the test can move. Everything is torn down by cleanup().
 import { createServer } from 'node:net';
-import { createProviderSim } from '@lab/provider-sim';
 import { createTestDatabase, createTestKafka, createTestRedis, uniqueName } from '@lab/testkit';
-import { loadServiceConfig as loadSimConfig } from '../../../provider-sim/src/config.ts';
+import { API_KEY, startProviderSim, WEBHOOK_SECRET } from '../../../provider-sim/test/support.ts';
 import { type Config, loadServiceConfig } from '../../src/config.ts';
 import { createNotificationsService } from '../../src/main.ts';
 import { ownTopics } from '../../src/wiring.ts';
 import { call } from './openapi-contract.ts';
 import { JWT_SECRET, tokenFor } from './tokens.ts';
 
-export const API_KEY = 'test-provider-key-0123456789';
-export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789-abcdef';
+export { API_KEY, WEBHOOK_SECRET };
 
 export type Notifications = Awaited<ReturnType<typeof createNotificationsService>>;
-export type ProviderSim = Awaited<ReturnType<typeof createProviderSim>>;
 
 /** A clock the test moves by hand (quiet hours, webhook timestamps). */
 export function manualClock(start = new Date()) {
@@ -36,26 +33,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function createTestBed(label: string) {
+/** `webhooks: false` leaves provider-sim without a WEBHOOK_URL (the benchmark measures sending). */
+export async function createTestBed(label: string, options: { webhooks?: boolean } = {}) {
   const db = await createTestDatabase(label);
   const redis = await createTestRedis(label);
   const kafka = await createTestKafka(label);
   const topicPrefix = `${uniqueName(label)}.`;
   const port = await freePort();
-  const sim = await createProviderSim(
-    loadSimConfig({
-      PORT: '0',
-      SMTP_PRIMARY_PORT: '0',
-      SMTP_SECONDARY_PORT: '0',
-      JWT_SECRET,
-      PROVIDER_API_KEY: API_KEY,
-      WEBHOOK_SECRET,
-      WEBHOOK_URL: `http://127.0.0.1:${port}/v1/webhooks/provider-sim`,
-      LOG_LEVEL: 'silent',
-      SHUTDOWN_DRAIN_MS: '0',
-    }),
+  const sim = await startProviderSim(
+    options.webhooks === false ? {} : { WEBHOOK_URL: `http://127.0.0.1:${port}/v1/webhooks/provider-sim` },
   );
-  await sim.start({ handleSignals: false });
   const running: Notifications[] = [];
   const configs: Config[] = [];
 
