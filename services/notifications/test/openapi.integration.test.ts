@@ -1,16 +1,22 @@
 // Keeps notifications' openapi.yaml honest: the documented operations are exactly the route
 // table, and a tour of the API (successes and every error path) only gives documented answers.
+import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { canonicalJson } from '@lab/service-kit';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { type HttpDeps, routes } from '../src/http/routes.ts';
+import { TIME_ZONES } from '../src/http/schemas.ts';
 import { assertRoutesMatch, createTour, loadSpec } from './support/openapi-contract.ts';
 import { createTestBed, type Notifications, type TestBed, WEBHOOK_SECRET } from './support/testbed.ts';
 import { tokenFor } from './support/tokens.ts';
 
 const spec = loadSpec(new URL('../openapi.yaml', import.meta.url));
+
+test('the time zones the document lists are exactly those the service accepts', () => {
+  assert.deepEqual(spec.components.schemas?.TimeZone?.enum, TIME_ZONES);
+});
 
 test('the document is OpenAPI 3.1 and lists exactly the routes the service mounts', () => {
   const noop: RequestHandler = (_req, _res, next) => next();

@@ -7,13 +7,18 @@ import { bounceOf, channelOf, decide, NORMAL_BEHAVIOUR } from '../src/domain/pro
 import { Recordings } from '../src/domain/recordings.ts';
 import { signatureHeader } from '../src/domain/webhook-signature.ts';
 
-test('decide: outage wins, then timeouts take the first slice of the draw, then errors', () => {
+test('decide: outage wins, then the timeout draw, then the error draw', () => {
   const b = { ...NORMAL_BEHAVIOUR, timeoutRate: 0.1, errorRate: 0.2 };
-  assert.equal(decide({ ...b, outage: true }, 0.99), 'outage');
-  assert.equal(decide(b, 0.05), 'timeout');
-  assert.equal(decide(b, 0.15), 'error');
-  assert.equal(decide(b, 0.5), 'accept');
-  assert.equal(decide(NORMAL_BEHAVIOUR, 0), 'accept');
+  assert.equal(decide({ ...b, outage: true }, 0.99, 0.99), 'outage');
+  assert.equal(decide(b, 0.05, 0.99), 'timeout');
+  assert.equal(decide(b, 0.5, 0.15), 'error');
+  assert.equal(decide(b, 0.5, 0.5), 'accept');
+  assert.equal(
+    decide({ ...b, timeoutRate: 1, errorRate: 1 }, 0.99, 0.99),
+    'timeout',
+    'any pair of rates is valid',
+  );
+  assert.equal(decide(NORMAL_BEHAVIOUR, 0, 0), 'accept');
 });
 
 test('bounce rule: addresses and tokens starting with "bounce", numbers starting +1555000', () => {

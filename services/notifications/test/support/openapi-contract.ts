@@ -74,6 +74,8 @@ export function validate(spec: Spec, value: unknown, node: Schema, at = '$'): st
     const fits = (schema.oneOf as Schema[]).filter((part) => !validate(spec, value, part, at));
     if (fits.length !== 1) return `${at}: fits ${fits.length} of oneOf`;
   }
+  if (schema.not && validate(spec, value, schema.not as Schema, at) === undefined)
+    return `${at}: matches "not"`;
   const scalar = validateScalar(value, schema, at);
   if (scalar) return scalar;
   if (Array.isArray(value) && schema.items) {

@@ -61,7 +61,7 @@ export function createSimulator(options: {
     signal?: AbortSignal,
   ): Promise<ReceiveResult> {
     const behaviour = behaviours.get(provider) as Behaviour;
-    const outcome = decide(behaviour, random());
+    const outcome = decide(behaviour, random(), random());
     if (outcome !== 'outage') await sleep(behaviour.latencyMs, signal);
     if (outcome === 'timeout') await sleep(behaviour.timeoutMs, signal);
     if (outcome !== 'accept') {

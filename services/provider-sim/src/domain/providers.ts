@@ -27,7 +27,7 @@ export function isProvider(name: string): name is ProviderName {
 export type Behaviour = {
   /** Added before every answer. */
   latencyMs: number;
-  /** Share of requests answered with a temporary error (HTTP 503, SMTP 451). */
+  /** Share of the requests that did not time out answered with a temporary error (HTTP 503, SMTP 451). */
   errorRate: number;
   /** Share of requests that hang for `timeoutMs` and then fail: the caller's timeout must fire. */
   timeoutRate: number;
@@ -54,11 +54,15 @@ export const NORMAL_BEHAVIOUR: Readonly<Behaviour> = Object.freeze({
 
 export type Outcome = 'accept' | 'error' | 'timeout' | 'outage';
 
-/** `random` in [0, 1). Timeouts take the first slice of the draw, errors the next. */
-export function decide(behaviour: Behaviour, random: number): Outcome {
+/**
+ * Two independent draws in [0, 1): a request times out with probability `timeoutRate`, and one that
+ * did not fails with probability `errorRate`. Independent draws let both rates take any value in
+ * [0, 1] (no "must sum to at most 1" rule a caller could break).
+ */
+export function decide(behaviour: Behaviour, timeoutDraw: number, errorDraw: number): Outcome {
   if (behaviour.outage) return 'outage';
-  if (random < behaviour.timeoutRate) return 'timeout';
-  if (random < behaviour.timeoutRate + behaviour.errorRate) return 'error';
+  if (timeoutDraw < behaviour.timeoutRate) return 'timeout';
+  if (errorDraw < behaviour.errorRate) return 'error';
   return 'accept';
 }
 

@@ -33,10 +33,6 @@ export function setBehaviour(simulator: Simulator): RequestHandler {
       );
     }
     const change = behaviourChange.parse(req.body);
-    const merged = { ...simulator.behaviour(parsed.data), ...change };
-    if (merged.errorRate + merged.timeoutRate > 1) {
-      throw new HttpError(400, 'INVALID_BEHAVIOUR', 'errorRate + timeoutRate must not exceed 1.');
-    }
     simulator.setBehaviour(parsed.data, change);
     res.json(describe(simulator, parsed.data));
   };
