@@ -1,4 +1,5 @@
-// `npm run seed -w @lab/notifications [-- --users 1000]`: fills the notifications database with the
+// `npm run seed -w @lab/notifications [-- --users 1000]`: fills the notifications database (DATABASE_URL;
+// the server's `postgres` database is replaced by `notifications`) with the
 // deterministic seed (scripts/seed-data.ts), applying the migrations first, so it also works on a
 // fresh database (created when missing). Re-running converges to the same rows: users are
 // upserted, a template version is added only when its text changed, segment members are kept.
@@ -9,11 +10,18 @@ import { addTemplateVersion, latestVersions } from '../src/adapters/templates-re
 import { putContacts, putPreferences } from '../src/adapters/users-repository.ts';
 import { MARKETING_SEGMENT, SEED_TEMPLATES, seedUsers } from './seed-data.ts';
 
-const url = process.env.DATABASE_URL;
-if (!url) {
+const given = process.env.DATABASE_URL;
+if (!given) {
   console.error('DATABASE_URL is not set (npm run infra:local -- up writes .lab/local.env)');
   process.exit(2);
 }
+// .lab/local.env points at the server's maintenance database (tests create their own from it);
+// the seed belongs in the service's database, `notifications`, on the same server.
+const url = (() => {
+  const parsed = new URL(given);
+  if (parsed.pathname === '/postgres' || parsed.pathname === '/') parsed.pathname = '/notifications';
+  return parsed.toString();
+})();
 const at = process.argv.indexOf('--users');
 const count = at >= 0 ? Number(process.argv[at + 1]) : 1_000;
 if (!Number.isInteger(count) || count < 2 || count > 1_000_000) {
