@@ -36,7 +36,8 @@ export function escaperFor(channel: Channel, part: 'subject' | 'body'): Escape {
 
 export function fill(text: string, data: TemplateData, escapeValue: Escape): string {
   return text.replace(PLACEHOLDER, (_match, name: string) => {
-    if (!(name in data)) throw new TemplateError('TEMPLATE_DATA_MISSING', `the template needs "${name}"`);
+    if (!Object.hasOwn(data, name))
+      throw new TemplateError('TEMPLATE_DATA_MISSING', `the template needs "${name}"`);
     return escapeValue(String(data[name]));
   });
 }
