@@ -13,11 +13,10 @@
 //   measured round against round, is the result.
 //
 // Ratio `otp-p99 shared/priority`: how much longer a code waits without priority topics.
-import { randomUUID } from 'node:crypto';
 import { alternate, defineSuite, percentile, ratioOf, resultRow, summarize } from '@lab/bench';
 import { waitUntil } from '@lab/testkit';
 import pg from 'pg';
-import { insertTemplate, insertUsers } from '../test/support/fixtures.ts';
+import { preparePriorityScenario, sendBlast, sendCode } from '../test/support/fixtures.ts';
 import { createTestBed, type TestBed } from '../test/support/testbed.ts';
 
 const BLAST = 20_000;
@@ -31,11 +30,8 @@ async function setUp(name: string, mode: 'priority' | 'shared'): Promise<Variant
   const bed = await createTestBed(`notif_bench_${mode}`, { webhooks: false });
   await bed.start({ ROUTING_MODE: mode, USER_MARKETING_CAP_PER_DAY: '1000', PROVIDER_TIMEOUT_MS: '10000' });
   const pool = new pg.Pool({ connectionString: bed.db.url, max: 3 });
-  await insertTemplate(pool, 'promo', { email: { subject: 'Sale', body: 'Sale {{pct}}%' } });
-  await insertTemplate(pool, 'auth.otp', { email: { subject: 'Code', body: 'Code {{code}}' } });
-  await insertUsers(pool, 'blast', BLAST, { segment: 'everyone' });
-  const [otpUser] = await insertUsers(pool, 'otp', 1);
-  return { name, bed, pool, admin: await bed.admin(), otpUser: otpUser as string };
+  const { otpUser } = await preparePriorityScenario(pool, BLAST);
+  return { name, bed, pool, admin: await bed.admin(), otpUser };
 }
 
 const sentCount = async (pool: pg.Pool, eventIds: string[]) =>
@@ -50,33 +46,12 @@ type Round = { otpP99Ms: number; otps: number; throughput: number };
 
 async function round(variant: Variant): Promise<Round> {
   const { bed, pool, admin } = variant;
-  const blast = randomUUID();
-  const accepted = await bed.call('POST', '/v1/notifications', {
-    token: admin,
-    body: {
-      eventId: blast,
-      segment: 'everyone',
-      category: 'marketing',
-      template: 'promo',
-      data: { pct: 30 },
-    },
-  });
-  if (accepted.body.queued !== BLAST) throw new Error(`blast queued ${String(accepted.body.queued)}`);
+  const { eventId: blast, queued } = await sendBlast(bed.call, admin);
+  if (queued !== BLAST) throw new Error(`blast queued ${String(queued)}`);
   const otps: string[] = [];
   // One code per second until the blast has drained (at least one, even for a fast blast).
   do {
-    const otp = randomUUID();
-    otps.push(otp);
-    await bed.call('POST', '/v1/notifications', {
-      token: admin,
-      body: {
-        eventId: otp,
-        userIds: [variant.otpUser],
-        category: 'transactional',
-        template: 'auth.otp',
-        data: { code: '1' },
-      },
-    });
+    otps.push(await sendCode(bed.call, admin, variant.otpUser));
     await new Promise((resolve) => setTimeout(resolve, OTP_EVERY_MS));
   } while ((await sentCount(pool, [blast])) < BLAST);
   await waitUntil(async () => (await sentCount(pool, otps)) === otps.length, {

@@ -3,24 +3,22 @@
 // workers, so it reaches the provider while marketing is still arriving: provider-sim records
 // marketing messages after the code. The assertion is about order, not time.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { waitUntil } from '@lab/testkit';
 import pg from 'pg';
-import { insertTemplate, insertUsers, settle } from './support/fixtures.ts';
+import { preparePriorityScenario, sendBlast, sendCode, settle } from './support/fixtures.ts';
 import { createTestBed, type TestBed } from './support/testbed.ts';
 
 const BLAST = 20_000;
 let bed: TestBed;
 let pool: pg.Pool;
+let otpUser: string;
 
 before(async () => {
   bed = await createTestBed('notif_priority');
   await bed.start({ DELIVERY_CONCURRENCY: '8' });
   pool = new pg.Pool({ connectionString: bed.db.url, max: 2 });
-  await insertTemplate(pool, 'promo', { email: { subject: 'Sale', body: 'Sale {{pct}}%' } });
-  await insertTemplate(pool, 'auth.otp', { email: { subject: 'Code', body: 'Code {{code}}' } });
-  await insertUsers(pool, 'blast', BLAST, { segment: 'everyone' });
+  ({ otpUser } = await preparePriorityScenario(pool, BLAST));
 });
 after(async () => {
   await pool.end();
@@ -37,36 +35,14 @@ const countStatus = async (eventId: string, statuses: string[]) =>
 
 test('a one-time code is delivered while a 20,000-message marketing blast is still draining', async () => {
   const admin = await bed.admin();
-  const blast = randomUUID();
-  const accepted = await bed.call('POST', '/v1/notifications', {
-    token: admin,
-    body: {
-      eventId: blast,
-      segment: 'everyone',
-      category: 'marketing',
-      template: 'promo',
-      data: { pct: 30 },
-    },
-  });
-  assert.equal(accepted.status, 202);
-  assert.equal(accepted.body.queued, BLAST, 'the segment was expanded page by page into one message each');
+  const { eventId: blast, queued } = await sendBlast(bed.call, admin);
+  assert.equal(queued, BLAST, 'the segment was expanded page by page into one message each');
   await waitUntil(async () => (await countStatus(blast, ['sent', 'delivered'])) >= 200, {
     timeoutMs: 120_000,
     message: 'the blast is draining',
   });
 
-  const [otpUser] = await insertUsers(pool, 'otp', 1);
-  const otp = randomUUID();
-  await bed.call('POST', '/v1/notifications', {
-    token: admin,
-    body: {
-      eventId: otp,
-      userIds: [otpUser],
-      category: 'transactional',
-      template: 'auth.otp',
-      data: { code: '424242' },
-    },
-  });
+  const otp = await sendCode(bed.call, admin, otpUser);
   await settle(pool, otp, ['sent', 'delivered'], { timeoutMs: 120_000 });
   const stillQueued = await countStatus(blast, ['queued']);
   assert.ok(stillQueued > 0, `the code went while ${stillQueued} marketing messages were still queued`);

@@ -94,3 +94,46 @@ export async function settle(
   });
   return counts;
 }
+
+/**
+ * The priority scenario shared by the isolation test and the benchmark: a `promo` marketing email
+ * and an `auth.otp` code, `blastSize` users in segment `everyone`, and one more user for the codes.
+ */
+export async function preparePriorityScenario(
+  pool: pg.Pool,
+  blastSize: number,
+): Promise<{ otpUser: string }> {
+  await insertTemplate(pool, 'promo', { email: { subject: 'Sale', body: 'Sale {{pct}}%' } });
+  await insertTemplate(pool, 'auth.otp', { email: { subject: 'Code', body: 'Code {{code}}' } });
+  await insertUsers(pool, 'blast', blastSize, { segment: 'everyone' });
+  const [otpUser] = await insertUsers(pool, 'otp', 1);
+  return { otpUser: otpUser as string };
+}
+
+type Caller = (
+  method: string,
+  path: string,
+  options: { token: string; body: unknown },
+) => Promise<{ body: Record<string, unknown> }>;
+
+/** The marketing blast to segment `everyone`; returns its event id and how many were queued. */
+export async function sendBlast(call: Caller, token: string): Promise<{ eventId: string; queued: unknown }> {
+  const eventId = crypto.randomUUID();
+  const body = { eventId, segment: 'everyone', category: 'marketing', template: 'promo', data: { pct: 30 } };
+  const accepted = await call('POST', '/v1/notifications', { token, body });
+  return { eventId, queued: accepted.body.queued };
+}
+
+/** One one-time code (transactional email) to `userId`; returns its event id. */
+export async function sendCode(call: Caller, token: string, userId: string): Promise<string> {
+  const eventId = crypto.randomUUID();
+  const body = {
+    eventId,
+    userIds: [userId],
+    category: 'transactional',
+    template: 'auth.otp',
+    data: { code: '424242' },
+  };
+  await call('POST', '/v1/notifications', { token, body });
+  return eventId;
+}
