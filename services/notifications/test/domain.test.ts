@@ -123,7 +123,11 @@ describe('templates', () => {
   test('per-channel escaping: HTML in email bodies, no line breaks in subjects, control characters out', () => {
     const email = render(content, 'email', { name: '<b>Bob</b>\r\nBcc: x' });
     assert.equal(email.subject, 'New follower: <b>Bob</b> Bcc: x');
-    assert.equal(email.body, '<p>&lt;b&gt;Bob&lt;/b&gt;\r\nBcc: x follows you</p>');
+    assert.equal(
+      email.body,
+      '<p>&lt;b&gt;Bob&lt;/b&gt;\nBcc: x follows you</p>',
+      'control characters (CR) out, HTML escaped',
+    );
     assert.equal(render(content, 'sms', { name: '<Bob>\u0007' }).body, '<Bob> follows you');
   });
 

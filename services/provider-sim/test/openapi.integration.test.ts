@@ -79,6 +79,7 @@ test('a tour of the API: every answer is documented and matches its schema', asy
   await tour.visit('GET', '/v1/messages', '/v1/messages');
   await tour.visit('POST', '/v1/reset', '/v1/reset', { token: admin, body: {} });
   await tour.visit('POST', '/v1/reset', '/v1/reset', { token: admin }); // no JSON body: 415
+  await tour.visit('POST', '/v1/reset', '/v1/reset', { token: admin, body: { all: true } }); // 400
   await tour.visit('POST', '/v1/reset', '/v1/reset', { token: user });
   await tour.visit('POST', '/v1/reset', '/v1/reset');
   await tour.visit('GET', '/health/live', '/health/live');

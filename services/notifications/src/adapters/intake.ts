@@ -100,6 +100,10 @@ export async function acceptRequest(
   if (versions.size === 0)
     throw new TemplateError('TEMPLATE_NOT_FOUND', `there is no template "${request.template}"`);
   const rendered = renderer(request, versions);
+  await tx.query(
+    'INSERT INTO requests (event_id, category, template) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING',
+    [request.eventId, request.category, request.template],
+  );
   const result: IntakeResult = { queued: 0, skipped: 0, duplicates: 0 };
   for await (const userIds of pages(tx, audience)) {
     const recipients = await loadRecipients(tx, userIds);

@@ -1,7 +1,8 @@
 // Template rendering: `{{name}}` placeholders filled from the request's data, escaped for where the
 // text goes. Email bodies are HTML, so values are HTML-escaped (a follower named "<script>" stays
 // text); a subject is a mail header, so line breaks are removed (header injection); SMS and push
-// are plain text, so only control characters are removed. A placeholder without a value is an
+// are plain text, so only control characters are removed (from every channel: NUL, for one, could
+// not even be stored). A placeholder without a value is an
 // error, not an empty string: a message saying "Your code is " is worse than none.
 import type { Channel } from './channels.ts';
 
@@ -21,17 +22,17 @@ export class TemplateError extends Error {
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_]{0,31})\s*\}\}/g;
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => HTML[c] as string);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => HTML[c] as string);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const stripControl = (value: string) => value.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 const oneLine = (value: string) => stripControl(value.replace(/[\r\n]+/g, ' '));
 
 export type Escape = (value: string) => string;
 
-/** How a value is escaped, by channel and part. */
+/** How a value is escaped, by channel and part. Control characters go everywhere (NUL included). */
 export function escaperFor(channel: Channel, part: 'subject' | 'body'): Escape {
   if (part === 'subject') return oneLine;
-  return channel === 'email' ? escapeHtml : stripControl;
+  return channel === 'email' ? (value) => escapeHtml(stripControl(value)) : stripControl;
 }
 
 export function fill(text: string, data: TemplateData, escapeValue: Escape): string {

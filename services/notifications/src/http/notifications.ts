@@ -60,9 +60,7 @@ export function readNotification(pool: pg.Pool): RequestHandler {
   return async (req, res) => {
     const eventId = z.uuid().parse(req.params.eventId);
     const counts = await countsByStatus(pool, eventId);
-    if (Object.keys(counts).length === 0) {
-      throw new HttpError(404, 'NOTIFICATION_NOT_FOUND', `No messages for event ${eventId}.`);
-    }
+    if (!counts) throw new HttpError(404, 'NOTIFICATION_NOT_FOUND', `No request with event id ${eventId}.`);
     res.json({ eventId, counts });
   };
 }

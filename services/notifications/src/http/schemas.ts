@@ -15,6 +15,9 @@ export const TIME_ZONES = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZon
   ...string[],
 ];
 
+/** Free text that Postgres can store: no NUL character (text and jsonb refuse it). */
+const text = () => z.string().refine((value) => !value.includes('\u0000'), 'no NUL characters');
+
 export const userId = notificationRequested.schema.shape.userId;
 export const templateName = notificationRequested.schema.shape.template;
 export const templateData = notificationRequested.schema.shape.data;
@@ -31,7 +34,7 @@ export const contactsBody = z
       .regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 number such as +14155550100')
       .nullable()
       .default(null),
-    pushToken: z.string().min(1).max(256).nullable().default(null),
+    pushToken: text().min(1).max(256).nullable().default(null),
   })
   .strict();
 
@@ -55,7 +58,7 @@ export const preferencesBody = z
   .strict();
 
 const channelText = z
-  .object({ subject: z.string().max(200).optional(), body: z.string().min(1).max(20_000) })
+  .object({ subject: text().max(200).optional(), body: text().min(1).max(20_000) })
   .strict();
 
 export const templateBody = z
@@ -64,7 +67,7 @@ export const templateBody = z
   .strict()
   .refine((content) => Object.keys(content).length > 0, 'give the text for at least one channel');
 
-export const segmentBody = z.object({ description: z.string().max(500).default('') }).strict();
+export const segmentBody = z.object({ description: text().max(500).default('') }).strict();
 
 export const membersBody = z.object({ userIds: z.array(userId).min(1).max(MAX_USER_IDS) }).strict();
 

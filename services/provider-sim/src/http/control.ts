@@ -5,7 +5,7 @@ import { HttpError } from '@lab/service-kit';
 import type { RequestHandler } from 'express';
 import type { Simulator } from '../adapters/simulator.ts';
 import { channelOf, PROVIDERS } from '../domain/providers.ts';
-import { behaviourChange, messagesQuery, providerName } from './schemas.ts';
+import { behaviourChange, messagesQuery, providerName, resetBody } from './schemas.ts';
 
 function describe(simulator: Simulator, name: (typeof PROVIDERS)[number]) {
   return {
@@ -39,7 +39,8 @@ export function setBehaviour(simulator: Simulator): RequestHandler {
 }
 
 export function reset(simulator: Simulator): RequestHandler {
-  return (_req, res) => {
+  return (req, res) => {
+    resetBody.parse(req.body);
     simulator.reset();
     res.status(204).end();
   };

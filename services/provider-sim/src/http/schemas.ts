@@ -40,7 +40,10 @@ export const messagesQuery = z
     provider: z.enum(PROVIDERS).optional(),
     channel: z.enum(CHANNELS).optional(),
     messageId: z.string().min(1).max(255).optional(),
-    cursor: z.coerce.number().int().min(0).optional(),
+    cursor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     limit: z.coerce.number().int().min(1).max(1_000).default(100),
   })
   .strict();
+
+/** POST /v1/reset takes an empty JSON object: a command with a body, so every client sends one. */
+export const resetBody = z.object({}).strict();
