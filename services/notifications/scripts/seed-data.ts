@@ -1,6 +1,7 @@
 // The seed's data, generated deterministically (same input, same rows, every run): users spread
 // over time zones and two locales, with contacts and preferences; the templates other services'
-// events name (`url.milestone`, `feed.new-follower`) plus a one-time code and a promotion, in
+// events name (`url.milestone`, `feed.new-follower`; their variables are the `data` those services
+// publish: `code`, `milestone`, `shortUrl` and `followerId`) plus a one-time code and a promotion, in
 // English and German; and a marketing segment of everyone who accepts marketing email.
 import type { Preferences } from '../src/domain/preferences.ts';
 import type { Contacts } from '../src/domain/routing.ts';
@@ -52,10 +53,10 @@ export const SEED_TEMPLATES: { name: string; locale: string; content: TemplateCo
     locale: 'en',
     content: {
       email: {
-        subject: 'Your link {{code}} passed {{clicks}} clicks',
-        body: '<p>Your short link <b>{{code}}</b> has been opened {{clicks}} times.</p>',
+        subject: 'Your link {{code}} passed {{milestone}} clicks',
+        body: '<p>Your short link <b>{{code}}</b> has been opened {{milestone}} times.</p>',
       },
-      push: { subject: 'Milestone', body: '{{code}} passed {{clicks}} clicks' },
+      push: { subject: 'Milestone', body: '{{code}} passed {{milestone}} clicks' },
     },
   },
   {
@@ -63,26 +64,26 @@ export const SEED_TEMPLATES: { name: string; locale: string; content: TemplateCo
     locale: 'de',
     content: {
       email: {
-        subject: 'Dein Link {{code}} hat {{clicks}} Klicks',
-        body: '<p>Dein Kurzlink <b>{{code}}</b> wurde {{clicks}}-mal geöffnet.</p>',
+        subject: 'Dein Link {{code}} hat {{milestone}} Klicks',
+        body: '<p>Dein Kurzlink <b>{{code}}</b> wurde {{milestone}}-mal geöffnet.</p>',
       },
-      push: { subject: 'Meilenstein', body: '{{code}}: {{clicks}} Klicks' },
+      push: { subject: 'Meilenstein', body: '{{code}}: {{milestone}} Klicks' },
     },
   },
   {
     name: 'feed.new-follower',
     locale: 'en',
     content: {
-      push: { subject: 'New follower', body: '{{follower}} now follows you' },
-      email: { subject: '{{follower}} now follows you', body: '<p>{{follower}} now follows you.</p>' },
+      push: { subject: 'New follower', body: '{{followerId}} now follows you' },
+      email: { subject: '{{followerId}} now follows you', body: '<p>{{followerId}} now follows you.</p>' },
     },
   },
   {
     name: 'feed.new-follower',
     locale: 'de',
     content: {
-      push: { subject: 'Neuer Follower', body: '{{follower}} folgt dir jetzt' },
-      email: { subject: '{{follower}} folgt dir jetzt', body: '<p>{{follower}} folgt dir jetzt.</p>' },
+      push: { subject: 'Neuer Follower', body: '{{followerId}} folgt dir jetzt' },
+      email: { subject: '{{followerId}} folgt dir jetzt', body: '<p>{{followerId}} folgt dir jetzt.</p>' },
     },
   },
   {
