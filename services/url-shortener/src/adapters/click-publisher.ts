@@ -8,9 +8,16 @@
 //
 // Each click carries a random clickId, also its Kafka `event-id`: a batch whose send timed out
 // but did land is sent again and the aggregator's dedupe (by event id) counts it once.
+//
+// Each click also carries the `traceparent` of the redirect that produced it, so the aggregator's
+// handler runs in that trace and a milestone's notification continues it to the provider. The
+// hot path only keeps a reference to the active span context (no span, no string); the header is
+// formatted when the batch is sent, which stays untraced (no per-click producer spans).
 import { randomUUID } from 'node:crypto';
 import { toKafkaMessage, urlClicked } from '@lab/events';
+import { formatTraceparent } from '@lab/outbox';
 import { counter, gauge, type Registry } from '@lab/service-kit';
+import { context, isSpanContextValid, type SpanContext, trace } from '@opentelemetry/api';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Counter, Gauge } from 'prom-client';
 import { visitorIdOf } from '../domain/click-fields.ts';
@@ -24,6 +31,8 @@ export type RawClick = {
   referrer: string | null;
   /** Set on the first send attempt and kept: a resent click keeps its id, so it is deduplicated. */
   clickId?: string;
+  /** The redirect's span context, captured by record(): the trace the click continues. */
+  spanContext?: SpanContext;
 };
 
 export type ClickPublisherOptions = {
@@ -63,7 +72,9 @@ function clickMessage(click: RawClick, visitorKey: string) {
       referrer: click.referrer,
       userAgent: click.userAgent,
     },
-    { eventId: clickId },
+    click.spanContext
+      ? { eventId: clickId, headers: { traceparent: formatTraceparent(click.spanContext) } }
+      : { eventId: clickId },
   );
 }
 
@@ -171,6 +182,8 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
         dropped += 1;
         return;
       }
+      const spanContext = trace.getSpanContext(context.active());
+      if (spanContext && isSpanContextValid(spanContext)) click.spanContext = spanContext;
       buffer.push(click);
     },
     async start() {
