@@ -5,9 +5,15 @@
 // publish `notification.requested` on the topic this run's notifications service consumes).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { DEV_JWT_SECRET, signDevToken } from '@lab/service-kit';
-import { createTestDatabase, createTestRedis, type TestDatabase, uniqueName, waitUntil } from '@lab/testkit';
+import {
+  createTestDatabase,
+  createTestRedis,
+  freePort,
+  type TestDatabase,
+  uniqueName,
+  waitUntil,
+} from '@lab/testkit';
 
 const ROOT = new URL('../../../../', import.meta.url);
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -25,17 +31,6 @@ export type System = {
   token(sub: string, scope?: string): Promise<string>;
   stop(): Promise<void>;
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts every service of the system and waits until each one answers /health/ready. */
 export async function startSystem(label: string): Promise<System> {
