@@ -27,4 +27,11 @@ export const TARGETS: FuzzTarget[] = [
     openapi: 'services/url-shortener/openapi.yaml',
     scopes: '',
   },
+  {
+    name: 'feed',
+    port: 'auto',
+    start: 'env FANOUT_GROUP=feed-fuzz node services/feed/src/main.ts',
+    openapi: 'services/feed/openapi.yaml',
+    scopes: '',
+  },
 ];

@@ -19,6 +19,8 @@ export async function createFeedService(
     // The relay holds up to four connections and each consumer one; requests get the rest.
     postgres: { migrationsDir: new URL('../migrations/', import.meta.url), max: 20 },
     redis: true,
+    // ensureTopics (service-kit) creates the topics the feed produces and waits until the broker
+    // serves them; the fan-out consumers read two of them, so they need no wait of their own.
     kafka: {
       topics: topicsProducedBy('feed').map((topic) => ({
         topic: configuredTopic(topic, topics),

@@ -6,10 +6,10 @@ import { createRateLimiter, rateLimitMiddleware, userKey } from '@lab/ratelimit'
 import type { ServiceDeps } from '@lab/service-kit';
 import { createFeedReader } from './adapters/feed-reader.ts';
 import { followersAmong } from './adapters/follows-repository.ts';
-import { createLiveBackplane } from './adapters/live-backplane.ts';
-import { createFeedMetrics } from './adapters/metrics.ts';
+import { createLiveBackplane, type LiveBackplane } from './adapters/live-backplane.ts';
+import { createFeedMetrics, type FeedMetrics } from './adapters/metrics.ts';
 import { createPostHydrator } from './adapters/post-hydrator.ts';
-import { createRedisGuard } from './adapters/redis-guard.ts';
+import { createRedisGuard, type RedisGuard } from './adapters/redis-guard.ts';
 import { createTimelineMaintenance } from './adapters/timeline-maintenance.ts';
 import { createTimelineStore } from './adapters/timeline-store.ts';
 import { type Config, effectiveThreshold } from './config.ts';
@@ -70,14 +70,50 @@ export function setupFeed(deps: ServiceDeps<Config>) {
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     maxPerInstance: config.SSE_MAX_PER_INSTANCE,
   });
-  const limiter = createRateLimiter({ redis, name: 'feed', prefix: `${prefix}rl:`, registry });
-  const limit = (name: string, perMinute: number) =>
+  const limits = createLimits(deps, redis);
+  const afterFanout = liveDelivery({ guard, live, metrics, logger });
+  return {
+    pool,
+    metrics,
+    timelines,
+    cache,
+    hydrator,
+    reader,
+    maintenance,
+    live,
+    subscriber,
+    stream,
+    threshold,
+    afterFanout,
+    postLimit: limits('feed-writes', config.POSTS_PER_MINUTE),
+    followLimit: limits('feed-follows', config.FOLLOWS_PER_MINUTE),
+  };
+}
+
+/** Per-user GCRA limits (@lab/ratelimit), one Redis-backed limiter for every rule. */
+function createLimits(deps: ServiceDeps<Config>, redis: NonNullable<ServiceDeps<Config>['redis']>) {
+  const limiter = createRateLimiter({
+    redis,
+    name: 'feed',
+    prefix: `${deps.config.REDIS_KEY_PREFIX}rl:`,
+    registry: deps.registry,
+  });
+  return (name: string, perMinute: number) =>
     rateLimitMiddleware({
       limiter,
       levels: [{ rule: { name, algorithm: 'gcra', limit: perMinute, windowMs: 60_000 }, key: userKey() }],
     });
-  /** Live delivery after a fan-out: only followers with an open stream get a log entry. */
-  const afterFanout = async (
+}
+
+/** Live delivery after a fan-out: only followers with an open stream get a log entry. */
+function liveDelivery(parts: {
+  guard: RedisGuard;
+  live: LiveBackplane;
+  metrics: FeedMetrics;
+  logger: ServiceDeps<Config>['logger'];
+}) {
+  const { guard, live, metrics, logger } = parts;
+  return async (
     authorId: string,
     entry: { id: string; score: number },
     tx: Parameters<typeof followersAmong>[0],
@@ -93,22 +129,6 @@ export function setupFeed(deps: ServiceDeps<Config>) {
         'live delivery failed; connected followers see the post on their next read',
       );
     }
-  };
-  return {
-    pool,
-    metrics,
-    timelines,
-    cache,
-    hydrator,
-    reader,
-    maintenance,
-    live,
-    subscriber,
-    stream,
-    threshold,
-    afterFanout,
-    postLimit: limit('feed-writes', config.POSTS_PER_MINUTE),
-    followLimit: limit('feed-follows', config.FOLLOWS_PER_MINUTE),
   };
 }
 

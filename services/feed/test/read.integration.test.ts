@@ -198,6 +198,36 @@ describe('GET /v1/feed', () => {
     assert.ok(!((await read('r')).body.items as { id: string }[]).some((item) => item.id === id));
   });
 
+  test('a read after a delete never serves the deleted post from cache, on any instance', async () => {
+    // A second instance (the bed stops it); it shares the fan-out group.
+    const other = await bed.start({ FANOUT_THRESHOLD: '2', POSTS_PER_MINUTE: '100000' });
+    const readOn = async (url: string) =>
+      (
+        (await call(url, 'GET', '/v1/feed?limit=100', { token: await token('r') })).body.items as {
+          id: string;
+          body: string;
+        }[]
+      ).map((item) => item.id);
+    const id = await post('amy', 'cached, then deleted');
+    await fanoutSettled();
+    // Both instances hydrate it: its body is now in each one's L1 and in Redis.
+    assert.ok((await readOn(svc.url)).includes(id));
+    assert.ok((await readOn(other.url)).includes(id));
+    const l2 = await redis.keys(`${bed.env.REDIS_KEY_PREFIX}post:*${id}*`);
+    assert.ok(l2.length > 0, 'the post was cached in Redis before the delete');
+    await remove('amy', id);
+    // The deleting instance wrote the tombstone through its cache: it never serves the body again.
+    // The other drops its L1 copy when the pub/sub invalidation arrives (that delivery is the only
+    // window), and from then on reads the tombstone.
+    assert.ok(!(await readOn(svc.url)).includes(id), 'not served by the deleting instance');
+    await waitUntil(async () => !(await readOn(other.url)).includes(id), {
+      timeoutMs: 10_000,
+      message: 'the other instance stops serving the deleted post',
+    });
+    assert.ok(!(await readOn(other.url)).includes(id), 'and never serves it again');
+    assert.ok(!(await readOn(svc.url)).includes(id));
+  });
+
   test('a lost timeline (our Redis keys deleted) is rebuilt from Postgres on read', async () => {
     const expected = await feedTruth(bed, 'r');
     let cursor = '0';

@@ -69,6 +69,34 @@ describe('POST /v1/posts', () => {
     assert.equal(rows[0].n, 1);
   });
 
+  test('concurrent retries with one Idempotency-Key commit one post, one event and one stored response', async () => {
+    const headers = { 'idempotency-key': 'post-race-1' };
+    const send = () =>
+      call(svc.url, 'POST', '/v1/posts', { token: bob, body: { body: 'raced once' }, headers });
+    const answers = await Promise.all([send(), send(), send(), send()]);
+    // The first to claim the key writes; the others see it in flight (409) or replay it (201).
+    const created = answers.filter((answer) => answer.status === 201);
+    assert.ok(created.length >= 1, answers.map((answer) => answer.status).join());
+    for (const answer of answers) assert.ok([201, 409].includes(answer.status), String(answer.status));
+    assert.equal(new Set(created.map((answer) => answer.body.id)).size, 1);
+    const id = created[0]?.body.id as string;
+    const posts = await bed.db.pool.query("SELECT id FROM posts WHERE body = 'raced once'");
+    assert.deepEqual(
+      posts.rows.map((row) => row.id),
+      [id],
+    );
+    const events = await bed.db.pool.query(
+      "SELECT count(*)::int AS n FROM outbox WHERE topic = $1 AND payload->>'postId' = $2",
+      [bed.topics.postCreated, id],
+    );
+    assert.equal(events.rows[0].n, 1);
+    // The stored response is the one the writer sent: a later retry replays that post.
+    const replay = await send();
+    assert.equal(replay.status, 201);
+    assert.equal(replay.body.id, id);
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  });
+
   test('posting is rate limited per user: 429 with Retry-After', async () => {
     const limited = await bed.start({ POSTS_PER_MINUTE: '2' });
     const carl = await bed.token('carl');

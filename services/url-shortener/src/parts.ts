@@ -6,7 +6,6 @@ import type { ServiceDeps } from '@lab/service-kit';
 import { createClickPublisher } from './adapters/click-publisher.ts';
 import { createCodeGenerator } from './adapters/code-generator.ts';
 import { createLinkCache } from './adapters/link-cache.ts';
-import { guardCheckedOutClients } from './adapters/pg-client-errors.ts';
 import { createUniqueVisitors } from './adapters/unique-visitors.ts';
 import type { Config } from './config.ts';
 import { redirectHandler } from './http/redirect.ts';
@@ -16,7 +15,6 @@ import { topicsFor } from './topics.ts';
 export function buildParts(deps: ServiceDeps<Config>) {
   const { config, pg, redis, kafka, registry, logger } = deps;
   if (!pg || !redis || !kafka) throw new Error('url-shortener needs Postgres, Redis and Kafka');
-  guardCheckedOutClients(pg);
   const prefix = config.REDIS_KEY_PREFIX;
   const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
   const links = createLinkCache({

@@ -20,7 +20,7 @@ import type { PostHydrator } from './post-hydrator.ts';
 import { entriesByAuthors, type Post } from './posts-repository.ts';
 import { type RedisGuard, RedisUnavailableError } from './redis-guard.ts';
 import type { TimelineStore } from './timeline-store.ts';
-import { type Presence, topAuthors, touchUser } from './users-repository.ts';
+import { markTimelineDirty, type Presence, topAuthors, touchUser } from './users-repository.ts';
 
 export type FeedPage = { items: Post[]; nextCursor: string | null; mode: ReadMode };
 type SourcePager = (after: Entry | undefined, n: number) => Promise<Entry[][]>;
@@ -69,6 +69,11 @@ export function createFeedReader(deps: FeedReaderDeps) {
       return await buildPage(deps, config.FEED_MODE, pager, after, limit);
     } catch (error) {
       if (!(error instanceof RedisUnavailableError)) throw error;
+      // touchUser already cleared the dirty flag and moved last_active_at, but the rebuild they
+      // called for may not have happened: keep the timeline dirty, or the next read on Redis would
+      // trust a timeline that misses follows (or fan-outs) from before. Cost: one UPDATE per
+      // degraded read, and one rebuild per user once Redis is back.
+      await markTimelineDirty(pool, userId);
       return buildPage(deps, 'degraded', pullAll, after, limit);
     }
   }

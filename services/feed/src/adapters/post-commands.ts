@@ -1,6 +1,6 @@
 // The post writes, each one transaction function `(tx) => result`: the row and its event commit
 // together through the outbox (no dual write), and the function can run inside a transaction the
-// caller opened (the Idempotency-Key middleware's, once it stores responses in the same commit).
+// caller opened (`idempotentWrite`'s, which stores the Idempotency-Key response in the same commit).
 import { postCreated, postDeleted, toOutboxEvent } from '@lab/events';
 import { enqueue } from '@lab/outbox';
 import { HttpError } from '@lab/service-kit';

@@ -1,7 +1,7 @@
 // Runs a unit of work in one Postgres transaction. Writes are expressed as `(tx) => result`
-// functions so that the same function can be handed a transaction someone else opened: the
-// Idempotency-Key middleware is moving to storing its response in the handler's transaction
-// (Stripe's atomic phases), and then it will call these functions with its own `tx`.
+// functions so that the same function can be handed a transaction someone else opened: a create
+// runs inside service-kit's `idempotentWrite`, whose transaction also stores the Idempotency-Key
+// response (Stripe's atomic phases); deletes and follows, idempotent by nature, use this one.
 import type pg from 'pg';
 
 export type TxWork<T> = (tx: pg.PoolClient) => Promise<T>;

@@ -1,5 +1,8 @@
-// POST /v1/posts and DELETE /v1/posts/{id}. The handler validates, runs the transaction function
-// (row + outbox event in one commit), then applies what Redis should know after the commit.
+// POST /v1/posts and DELETE /v1/posts/{id}. A create runs its transaction function inside
+// service-kit's `idempotentWrite`: the post row, its `post.created` outbox row and the stored
+// Idempotency-Key response commit together, so a retry after a crash replays and never posts twice.
+// A delete runs its own transaction, then applies what Redis should know after the commit.
+import { idempotentWrite } from '@lab/service-kit';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Topics } from '../adapters/post-commands.ts';
@@ -17,12 +20,13 @@ export type PostsDeps = {
 
 export function createPost(deps: PostsDeps): RequestHandler {
   const schema = postInput(deps.postMaxChars);
-  return async (req, res) => {
+  // Nothing outside the transaction follows a create: fan-out starts from the outbox event.
+  return idempotentWrite(async (req, res, tx) => {
     const authorId = callerId(res);
     const { body } = schema.parse(req.body);
-    const reply = await inTransaction(deps.pool, createPostWork(deps.topics, { authorId, body }));
+    const reply = await createPostWork(deps.topics, { authorId, body })(tx);
     res.status(reply.status).location(`/v1/posts/${reply.body.id}`).json(reply.body);
-  };
+  });
 }
 
 export function deletePost(deps: PostsDeps): RequestHandler {

@@ -1,14 +1,15 @@
 // The feed's Kafka consumers, as service workers: `post.created` -> fan-out, `post.deleted` ->
 // removal. Both are @lab/outbox idempotent consumers (dedup row + handler in one transaction).
 // Each has its own group: KafkaJS's assigner expects every member of a group to subscribe to the
-// same topics.
+// same topics. Both topics are ones the feed produces, so createService has already created them
+// and waited until the broker serves every partition (ensureTopics) before any worker starts; the
+// consumer's DLQ topic is created and waited for the same way by @lab/outbox.
 import { decodeEvent, isEventContractError, postCreated, postDeleted } from '@lab/events';
 import { type ConsumedEvent, consume, type RunningConsumer } from '@lab/outbox';
 import type { Kafka, Logger, Registry, Worker } from '@lab/service-kit';
 import { counter } from '@lab/service-kit';
 import type pg from 'pg';
 import { type FanoutDeps, fanOutPost, removeFannedOutPost } from './fanout.ts';
-import { retrying, waitForTopic } from './topic-wait.ts';
 
 export type ConsumerDeps = {
   kafka: Kafka;
@@ -54,19 +55,16 @@ export function fanoutWorkers(deps: ConsumerDeps): Worker[] {
     groupId: string,
     handler: (event: ConsumedEvent, tx: pg.PoolClient) => Promise<void>,
   ) => {
-    await waitForTopic(deps.kafka, topic);
-    const consumer = await retrying(`consumer of ${topic}`, 60_000, () =>
-      consume({
-        kafka: deps.kafka,
-        pool: deps.pool,
-        topic,
-        groupId,
-        registry: deps.registry,
-        maxAttempts: 10,
-        handler: skippingContractViolations(deps, handler),
-        onError: (error) => deps.logger.warn({ err: error, topic }, 'fan-out handler failed'),
-      }),
-    );
+    const consumer = await consume({
+      kafka: deps.kafka,
+      pool: deps.pool,
+      topic,
+      groupId,
+      registry: deps.registry,
+      maxAttempts: 10,
+      handler: skippingContractViolations(deps, handler),
+      onError: (error) => deps.logger.warn({ err: error, topic }, 'fan-out handler failed'),
+    });
     running.push(consumer);
   };
   return [
