@@ -34,4 +34,20 @@ export const TARGETS: FuzzTarget[] = [
     openapi: 'services/feed/openapi.yaml',
     scopes: '',
   },
+  {
+    name: 'notifications',
+    port: 'auto',
+    // Kafka intake off: notification.requested is its producers' topic, which the fuzz does not run.
+    start:
+      'env KAFKA_TOPIC_PREFIX=contract-fuzz. INTAKE_FROM_KAFKA=false node services/notifications/src/main.ts',
+    openapi: 'services/notifications/openapi.yaml',
+    scopes: 'admin notifications:send',
+  },
+  {
+    name: 'provider-sim',
+    port: 'auto',
+    start: 'env SMTP_PRIMARY_PORT=0 SMTP_SECONDARY_PORT=0 node services/provider-sim/src/main.ts',
+    openapi: 'services/provider-sim/openapi.yaml',
+    scopes: 'admin',
+  },
 ];

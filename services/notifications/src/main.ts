@@ -4,7 +4,7 @@
 import { createService, type Logger, type Registry } from '@lab/service-kit';
 import { type Config, loadServiceConfig } from './config.ts';
 import { mountRoutes, routes } from './http/routes.ts';
-import { type Clock, ownTopics, type Parts, wire, workersOf } from './wiring.ts';
+import { type Clock, consumedTopics, ownTopics, type Parts, wire, workersOf } from './wiring.ts';
 
 export async function createNotificationsService(
   config: Config,
@@ -17,7 +17,9 @@ export async function createNotificationsService(
     config,
     postgres: { migrationsDir: new URL('../migrations/', import.meta.url), max: 20 },
     redis: true,
-    kafka: { topics: ownTopics(config) },
+    // Its own notify.* lanes are created here; notification.requested belongs to its producers
+    // (url-shortener, feed) and is only waited for, and only when Kafka intake is on.
+    kafka: { topics: ownTopics(config), consumes: consumedTopics(config) },
     ...serviceOptions,
     setup: (deps) => {
       parts = wire(deps, clock);

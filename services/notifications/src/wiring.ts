@@ -11,7 +11,6 @@ import { createFailoverSender } from './adapters/providers/failover.ts';
 import { createHttpProvider } from './adapters/providers/http-provider.ts';
 import { createSmtpProvider } from './adapters/providers/smtp-provider.ts';
 import { createScheduler } from './adapters/scheduler.ts';
-import { waitForTopics } from './adapters/topics.ts';
 import type { Config } from './config.ts';
 import { lanesOf } from './domain/channels.ts';
 import { createDeliver, type Lane } from './workers/deliver.ts';
@@ -29,15 +28,15 @@ export function requestedTopic(config: Config): string {
 /** Topics this service creates at start-up: its lanes and their dead-letter topics. */
 export function ownTopics(config: Config): TopicSpec[] {
   const partitions = config.KAFKA_PARTITIONS;
-  return [
-    ...lanesOf(config.KAFKA_TOPIC_PREFIX, config.ROUTING_MODE).flatMap((lane) => [
-      { topic: lane.topic, partitions },
-      { topic: `${lane.topic}.dlq`, partitions: 1 },
-    ]),
-    // Produced by other services; created here too (an existing topic is left alone) so the
-    // service also starts alone, until consumers can wait for a topic (@lab/kafka-topics).
-    { topic: requestedTopic(config), partitions },
-  ];
+  return lanesOf(config.KAFKA_TOPIC_PREFIX, config.ROUTING_MODE).flatMap((lane) => [
+    { topic: lane.topic, partitions },
+    { topic: `${lane.topic}.dlq`, partitions: 1 },
+  ]);
+}
+
+/** Topics other services produce that this one consumes: waited for at start-up, never created. */
+export function consumedTopics(config: Config): string[] {
+  return config.INTAKE_FROM_KAFKA ? [requestedTopic(config)] : [];
 }
 
 function senders(config: Config, registry: ServiceDeps['registry']) {
@@ -162,17 +161,7 @@ export function workersOf(deps: ServiceDeps<Config>, parts: Parts): Worker[] {
         }),
       ]
     : [];
-  const admin = deps.kafkaAdmin as NonNullable<ServiceDeps['kafkaAdmin']>;
   return [
-    {
-      name: 'topics-ready',
-      start: () =>
-        waitForTopics(
-          admin,
-          ownTopics(config).map((spec) => spec.topic),
-        ),
-      stop: async () => {},
-    },
     {
       name: 'outbox-relay',
       start: async () => {

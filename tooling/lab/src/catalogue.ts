@@ -50,6 +50,16 @@ export function replicaPort(service: LabService, replica: number): number {
   return 10_000 * (replica + 1) + service.port;
 }
 
+/**
+ * What notifications and provider-sim share in the lab: the provider API key notifications sends
+ * with, and the HMAC key of provider-sim's delivery webhooks. Loopback-only development values, like
+ * the services' own defaults, but set on both sides here so neither can drift alone.
+ */
+const PROVIDER_API_KEY = 'lab-provider-sim-key-0123456789';
+const WEBHOOK_SECRET = 'lab-provider-sim-webhook-secret-0123456789';
+/** provider-sim's two SMTP sinks: email's primary and secondary provider. */
+const SMTP = { host: '127.0.0.1', primary: '2525', secondary: '2526' };
+
 const SERVICES: LabService[] = [
   {
     name: 'url-shortener',
@@ -88,7 +98,14 @@ const SERVICES: LabService[] = [
     redis: true,
     kafka: true,
     seed: true,
-    env: (lab) => ({ PROVIDER_HTTP_URL: lab.providerSim }),
+    env: (lab) => ({
+      PROVIDER_HTTP_URL: lab.providerSim,
+      PROVIDER_SMTP_HOST: SMTP.host,
+      PROVIDER_SMTP_PRIMARY_PORT: SMTP.primary,
+      PROVIDER_SMTP_SECONDARY_PORT: SMTP.secondary,
+      PROVIDER_API_KEY,
+      WEBHOOK_SECRET,
+    }),
   },
   {
     name: 'feed',
@@ -108,8 +125,15 @@ const SERVICES: LabService[] = [
     replicas: 1,
     routes: [],
     readPaths: ['/health/ready'],
-    // Delivery reports go back to notifications through its HAProxy frontend.
-    env: (lab) => ({ WEBHOOK_URL: `${lab.notifications}/v1/webhooks/provider-sim` }),
+    // Delivery reports go back to notifications through its HAProxy frontend (8083), which
+    // balances them over both replicas like any other request.
+    env: (lab) => ({
+      WEBHOOK_URL: `${lab.notifications}/v1/webhooks/provider-sim`,
+      SMTP_PRIMARY_PORT: SMTP.primary,
+      SMTP_SECONDARY_PORT: SMTP.secondary,
+      PROVIDER_API_KEY,
+      WEBHOOK_SECRET,
+    }),
   },
 ];
 

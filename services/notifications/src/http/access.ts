@@ -1,39 +1,31 @@
-// Who may do what. service-kit's `authOf` keeps only sub/tenant/tier today, so the `scope` claim
-// (space-separated: `admin`, `service`, `notifications:send`) is read from the bearer token that
-// `deps.auth` has already verified. Replace `scopesOf` with service-kit's helper once it has one.
-import { authOf, bearerToken, HttpError } from '@lab/service-kit';
-import type { Request, RequestHandler, Response } from 'express';
-import { decodeJwt } from 'jose';
+// Who may read or change a user's own settings. Scope checks themselves are service-kit's
+// (`requireScope`, `hasScope`); this adds the one rule that is particular to this service.
+import { AuthError, authOf, HttpError, hasScope, requireScope } from '@lab/service-kit';
+import type { RequestHandler } from 'express';
 
-export type Caller = { sub: string; scopes: ReadonlySet<string> };
-
-/** Call only after `deps.auth`: the signature is verified there, this only reads the claims. */
-export function callerOf(req: Request, res: Response): Caller {
-  const token = bearerToken(req.headers.authorization);
-  const scope = token ? decodeJwt(token).scope : undefined;
-  return {
-    sub: authOf(res)?.sub ?? '',
-    scopes: new Set(typeof scope === 'string' ? scope.split(' ').filter(Boolean) : []),
-  };
-}
-
-const forbidden = (detail: string) => new HttpError(403, 'FORBIDDEN', detail);
-
-/** 403 unless the caller holds one of `scopes`. */
-export function requireScope(...scopes: string[]): RequestHandler {
-  return (req, res, next) => {
-    const { scopes: held } = callerOf(req, res);
-    if (!scopes.some((scope) => held.has(scope)))
-      throw forbidden(`This needs the ${scopes.join(' or ')} scope.`);
+/** 403 unless the caller holds one of `scopes` (service-kit's requireScope takes one). */
+export function requireAnyScope(...scopes: string[]): RequestHandler {
+  if (scopes.length === 1) return requireScope(scopes[0] as string);
+  return (_req, res, next) => {
+    const claims = authOf(res);
+    if (!claims) throw new AuthError('UNAUTHENTICATED', 'A bearer token is required.');
+    if (!scopes.some((scope) => hasScope(claims, scope))) {
+      throw new HttpError(403, 'FORBIDDEN', `The bearer token lacks the ${scopes.join(' or ')} scope.`);
+    }
     next();
   };
 }
 
 /** A user's own data: the user themself (`sub` = the id in the path) or an admin. */
 export const requireSelfOrAdmin: RequestHandler = (req, res, next) => {
-  const caller = callerOf(req, res);
-  if (caller.sub !== req.params.id && !caller.scopes.has('admin')) {
-    throw forbidden("Only the user themself or an admin may read or change a user's settings.");
+  const claims = authOf(res);
+  if (!claims) throw new AuthError('UNAUTHENTICATED', 'A bearer token is required.');
+  if (claims.sub !== req.params.id && !hasScope(claims, 'admin')) {
+    throw new HttpError(
+      403,
+      'FORBIDDEN',
+      "Only the user themself or an admin may read or change a user's settings.",
+    );
   }
   next();
 };

@@ -1,21 +1,21 @@
 // POST /v1/notifications: a send request over HTTP (`notifications:send` scope; a segment send
 // also needs `admin`, since it reaches users the caller did not name). Its database work is one
-// function of a transaction (`sendInTransaction`), so service-kit's idempotency can later commit
-// it together with the stored response. 202: accepted for delivery, not yet delivered.
+// function of a transaction (`sendInTransaction`) run by service-kit's `idempotentWrite`, so the
+// messages, their outbox rows and the stored response for the Idempotency-Key commit together: a
+// retry after a crash replays, never sends twice. 202: accepted for delivery, not yet delivered.
 // GET /v1/notifications/{eventId}: where the request's messages are, counted by status.
 import { traceHeaders } from '@lab/outbox';
-import { HttpError, z } from '@lab/service-kit';
+import { authOf, HttpError, hasScope, idempotentWrite, z } from '@lab/service-kit';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { acceptRequest, type IntakeOptions } from '../adapters/intake.ts';
 import { countsByStatus } from '../adapters/messages-repository.ts';
 import { getSegment } from '../adapters/segments-repository.ts';
-import { inTransaction, type TxWork } from '../adapters/transaction.ts';
 import { TemplateError } from '../domain/templates.ts';
-import { callerOf } from './access.ts';
 import { notificationBody } from './schemas.ts';
 
 type SendBody = z.infer<typeof notificationBody>;
+type TxWork<T> = (tx: pg.PoolClient) => Promise<T>;
 export type SendResponse = { status: number; body: Record<string, unknown> };
 
 /** The whole database side of a send, in the transaction it is given. */
@@ -40,20 +40,20 @@ export function sendInTransaction(
   };
 }
 
-export function sendNotification(pool: pg.Pool, intake: IntakeOptions): RequestHandler {
-  return async (req, res) => {
+export function sendNotification(intake: IntakeOptions): RequestHandler {
+  return idempotentWrite(async (req, res, tx) => {
     const body = notificationBody.parse(req.body);
-    if (body.segment && !callerOf(req, res).scopes.has('admin')) {
+    if (body.segment && !hasScope(authOf(res), 'admin')) {
       throw new HttpError(403, 'FORBIDDEN', 'A segment send needs the admin scope.');
     }
     try {
-      const result = await inTransaction(pool, sendInTransaction(body, req.header('traceparent'), intake));
+      const result = await sendInTransaction(body, req.header('traceparent'), intake)(tx);
       res.status(result.status).json(result.body);
     } catch (error) {
       if (error instanceof TemplateError) throw new HttpError(400, error.code, error.message);
       throw error;
     }
-  };
+  });
 }
 
 export function readNotification(pool: pg.Pool): RequestHandler {

@@ -1,14 +1,16 @@
 // Every route of the service in one table: main.ts mounts it, and the OpenAPI test compares it
 // with openapi.yaml, so the document cannot silently drift from the code.
+
+import { requireScope } from '@lab/service-kit';
 import type { Express, RequestHandler } from 'express';
 import type pg from 'pg';
 import type { IntakeOptions } from '../adapters/intake.ts';
-import { requireScope, requireSelfOrAdmin } from './access.ts';
+import { requireAnyScope, requireSelfOrAdmin } from './access.ts';
 import { readNotification, sendNotification } from './notifications.ts';
 import { addSegmentMembers, readSegment, replaceSegment } from './segments.ts';
 import { getTemplate, putTemplate } from './templates.ts';
 import { readContacts, readPreferences, replaceContacts, replacePreferences } from './users.ts';
-import { receiveWebhook } from './webhooks.ts';
+import { receiveWebhook, verifyWebhook } from './webhooks.ts';
 
 export type HttpDeps = {
   pool: pg.Pool;
@@ -39,19 +41,18 @@ export function routes(deps: HttpDeps): Route[] {
     {
       method: 'post',
       path: '/v1/notifications',
-      handlers: [
-        auth,
-        requireScope('notifications:send'),
-        deps.idempotency(),
-        sendNotification(pool, deps.intake),
-      ],
+      handlers: [auth, requireScope('notifications:send'), deps.idempotency(), sendNotification(deps.intake)],
     },
     {
       method: 'get',
       path: '/v1/notifications/:eventId',
-      handlers: [auth, requireScope('notifications:send', 'admin'), readNotification(pool)],
+      handlers: [auth, requireAnyScope('notifications:send', 'admin'), readNotification(pool)],
     },
-    { method: 'post', path: '/v1/webhooks/provider-sim', handlers: [receiveWebhook(pool, deps.webhook)] },
+    {
+      method: 'post',
+      path: '/v1/webhooks/provider-sim',
+      handlers: [verifyWebhook(deps.webhook), deps.idempotency(), receiveWebhook()],
+    },
   ];
 }
 

@@ -4,13 +4,16 @@
 // so a provider's retry changes nothing. A hard bounce suppresses the address. 200 fast, always,
 // for a verified report (even one about an unknown message), so the provider stops retrying.
 //
+// The status change runs in service-kit's `idempotentWrite` transaction (the provider sends no
+// Idempotency-Key; the webhook id is the key). The signature is checked before, so an unsigned
+// caller never reaches the idempotency store.
+//
 // service-kit parses JSON before handlers run, so the provider signs the canonical JSON of the
 // body and this side verifies the canonical JSON of what was parsed (domain/webhook-signature.ts).
-import { canonicalJson, HttpError, z } from '@lab/service-kit';
+import { canonicalJson, HttpError, idempotentWrite, z } from '@lab/service-kit';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { applyDeliveryReport } from '../adapters/messages-repository.ts';
-import { inTransaction } from '../adapters/transaction.ts';
 import { verifySignature } from '../domain/webhook-signature.ts';
 
 const report = z.object({
@@ -25,11 +28,11 @@ const report = z.object({
 
 const UUID = z.uuid();
 
-export function receiveWebhook(
-  pool: pg.Pool,
-  options: { secret: string; toleranceSeconds: number; now: () => Date },
-): RequestHandler {
-  return async (req, res) => {
+export type WebhookOptions = { secret: string; toleranceSeconds: number; now: () => Date };
+
+/** 401 unless the report carries a valid, fresh signature of its canonical JSON. */
+export function verifyWebhook(options: WebhookOptions): RequestHandler {
+  return (req, _res, next) => {
     const verdict = verifySignature(
       req.header('x-signature'),
       canonicalJson(req.body),
@@ -43,22 +46,29 @@ export function receiveWebhook(
         'WEBHOOK_SIGNATURE_INVALID',
         `The webhook signature is ${verdict.reason.replace('_', ' ')}.`,
       );
-    const event = report.parse(req.body);
-    const applied = await inTransaction(pool, async (tx) => {
-      const { rowCount } = await tx.query(
-        'INSERT INTO webhook_events (id) VALUES ($1) ON CONFLICT DO NOTHING',
-        [event.id],
-      );
-      if (rowCount === 0) return 'duplicate';
-      if (!UUID.safeParse(event.messageId).success) return 'unknown';
-      const moved = await applyDeliveryReport(tx, {
-        messageId: event.messageId,
-        type: event.type,
-        hard: event.bounceType === 'hard',
-        provider: event.provider,
-      });
-      return moved ? 'applied' : 'ignored';
-    });
-    res.json({ id: event.id, result: applied });
+    next();
   };
+}
+
+/** Applies a verified report once: the webhook id's row and the status change commit together. */
+export function receiveWebhook(): RequestHandler {
+  return idempotentWrite(async (req, res, tx) => {
+    const event = report.parse(req.body);
+    res.json({ id: event.id, result: await applyOnce(tx, event) });
+  });
+}
+
+async function applyOnce(tx: pg.PoolClient, event: z.infer<typeof report>): Promise<string> {
+  const { rowCount } = await tx.query('INSERT INTO webhook_events (id) VALUES ($1) ON CONFLICT DO NOTHING', [
+    event.id,
+  ]);
+  if (rowCount === 0) return 'duplicate';
+  if (!UUID.safeParse(event.messageId).success) return 'unknown';
+  const moved = await applyDeliveryReport(tx, {
+    messageId: event.messageId,
+    type: event.type,
+    hard: event.bounceType === 'hard',
+    provider: event.provider,
+  });
+  return moved ? 'applied' : 'ignored';
 }

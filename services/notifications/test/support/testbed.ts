@@ -2,11 +2,11 @@
 // a fresh database, a Redis key prefix and Kafka topic names of its own (a unique topic prefix),
 // short retry delays, and a clock the test can move. Everything is torn down by cleanup().
 import { createServer } from 'node:net';
+import { ensureTopics } from '@lab/service-kit';
 import { createTestDatabase, createTestKafka, createTestRedis, uniqueName } from '@lab/testkit';
 import { API_KEY, startProviderSim, WEBHOOK_SECRET } from '../../../provider-sim/test/support.ts';
 import { type Config, loadServiceConfig } from '../../src/config.ts';
 import { createNotificationsService } from '../../src/main.ts';
-import { ownTopics } from '../../src/wiring.ts';
 import { call } from './openapi-contract.ts';
 import { JWT_SECRET, tokenFor } from './tokens.ts';
 
@@ -39,6 +39,9 @@ export async function createTestBed(label: string, options: { webhooks?: boolean
   const redis = await createTestRedis(label);
   const kafka = await createTestKafka(label);
   const topicPrefix = `${uniqueName(label)}.`;
+  // notification.requested belongs to its producers (url-shortener, feed), which create it; the
+  // service only waits for it, so the bed creates it as they would.
+  await ensureTopics(kafka.brokers, [{ topic: `${topicPrefix}notification.requested`, partitions: 2 }]);
   const port = await freePort();
   const sim = await startProviderSim(
     options.webhooks === false ? {} : { WEBHOOK_URL: `http://127.0.0.1:${port}/v1/webhooks/provider-sim` },
@@ -105,9 +108,8 @@ export async function createTestBed(label: string, options: { webhooks?: boolean
       await sim.stop();
       const admin = kafka.kafka.admin();
       await admin.connect();
-      const topics = new Set(configs.flatMap((config) => ownTopics(config).map((spec) => spec.topic)));
-      const existing = new Set(await admin.listTopics());
-      const ours = [...existing].filter((topic) => [...topics].some((mine) => topic.startsWith(mine)));
+      // Every topic of this bed (lanes, DLQs, notification.requested) carries its unique prefix.
+      const ours = (await admin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
       if (ours.length > 0) await admin.deleteTopics({ topics: ours }).catch(() => {});
       await admin.disconnect();
       await kafka.cleanup();

@@ -1,15 +1,10 @@
-// Test tokens with a `scope` claim. service-kit's signDevToken has no scopes yet, so these are
-// minted with jose the same way (HS256, exp required); switch to signDevToken({ scope }) once it
-// takes one.
-import { SignJWT } from 'jose';
+// Test tokens with a `scope` claim, minted by service-kit's signDevToken (HS256, exp required),
+// exactly as the services' own dev tokens are.
+import { signDevToken } from '@lab/service-kit';
 
 export const JWT_SECRET = 'test-secret-of-at-least-32-characters-0123';
 
 export function tokenFor(sub: string, scopes: string[] = [], secret = JWT_SECRET): Promise<string> {
-  return new SignJWT({ tenant: 'lab', tier: 'free', ...(scopes.length ? { scope: scopes.join(' ') } : {}) })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
+  const scope = scopes.length ? { scope: scopes.join(' ') } : {};
+  return signDevToken({ sub, tenant: 'lab', tier: 'free', ...scope, secret });
 }

@@ -1,9 +1,9 @@
 // Every route of provider-sim in one table: main.ts mounts it, and the OpenAPI test compares it
 // with openapi.yaml, so the document cannot silently drift from the code.
+import { requireScope } from '@lab/service-kit';
 import type { Express, RequestHandler } from 'express';
 import type { Simulator } from '../adapters/simulator.ts';
 import { listMessages, listProviders, reset, setBehaviour } from './control.ts';
-import { requireScope } from './scopes.ts';
 import { requireApiKey, sendHandler } from './sends.ts';
 
 export type HttpDeps = {
