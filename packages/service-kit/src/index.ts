@@ -3,6 +3,15 @@
 // Each piece is also exported on its own for reuse and tests. See README.md.
 
 export {
+  type AddContext,
+  type Added,
+  type AddKafkaOptions,
+  type AddPostgresOptions,
+  addKafka,
+  addPostgres,
+  addRedis,
+} from './add-clients.ts';
+export {
   type AuthClaims,
   AuthError,
   authOf,
