@@ -15,12 +15,12 @@ import {
   type TopicSpec,
   waitForTopics,
 } from './clients/kafka.ts';
-import { type MigrationResult, runMigrations } from './clients/migrations.ts';
+import { type MigrationFolder, type MigrationResult, runMigrations } from './clients/migrations.ts';
 import { createPgPool, type PgPool, postgresCheck } from './clients/postgres.ts';
 import { createRedisClient, type Redis, redisCheck } from './clients/redis.ts';
 import { type BaseConfig, ConfigError } from './config.ts';
 import type { ReadinessCheck } from './health/health.ts';
-import { ensureIdempotencySchema } from './idempotency/schema.ts';
+import { idempotencyMigrations } from './idempotency/schema.ts';
 import type { Logger } from './logger.ts';
 import type { ShutdownStep } from './shutdown.ts';
 
@@ -30,7 +30,14 @@ export type AddContext = { name: string; config: BaseConfig; logger: Logger };
 /** One opened dependency: its client(s), the readiness check, the shutdown steps (in start order). */
 export type Added<T> = { client: T; check: ReadinessCheck; shutdown: ShutdownStep[] };
 
-export type AddPostgresOptions = { migrationsDir?: string | URL; max?: number };
+export type AddPostgresOptions = {
+  /** The service's own `NNN_name.sql` folder, applied last. */
+  migrationsDir?: string | URL;
+  /** Folders libraries own (e.g. `outboxMigrations` from @lab/outbox), applied after the kit's, in order. */
+  libraryMigrations?: MigrationFolder[];
+  /** Pool size. @default 10 (pg's own) */
+  max?: number;
+};
 
 export type AddKafkaOptions = {
   /** Topics this service owns (produces): created at start-up, ready when start() resolves. */
@@ -53,13 +60,14 @@ export function requireVar(ctx: AddContext, variable: keyof BaseConfig, what: st
 }
 
 /**
- * Opens the pool, applies the service's migrations and creates the idempotency table (every
- * service with Postgres gets the Idempotency-Key middleware).
+ * Opens the pool and applies every migration folder through the one runner: the kit's idempotency
+ * table first (every service with Postgres gets the Idempotency-Key middleware), then the library
+ * folders the service uses, then its own.
  */
 export async function addPostgres(
   ctx: AddContext,
   options: AddPostgresOptions,
-): Promise<Added<PgPool> & { migrations?: MigrationResult }> {
+): Promise<Added<PgPool> & { migrations: MigrationResult }> {
   const pool = createPgPool({
     connectionString: requireVar(ctx, 'DATABASE_URL', 'Postgres'),
     applicationName: ctx.name,
@@ -68,13 +76,14 @@ export async function addPostgres(
   });
   const shutdown: ShutdownStep = { name: 'postgres', run: () => pool.end() };
   try {
-    // A service without tables of its own (only idempotency records) has no folder to apply.
-    const migrations = options.migrationsDir
-      ? await runMigrations(pool, options.migrationsDir, { logger: ctx.logger })
-      : undefined;
-    await ensureIdempotencySchema(pool);
-    const added = { client: pool, check: postgresCheck(pool), shutdown: [shutdown] };
-    return migrations ? { ...added, migrations } : added;
+    const folders = [
+      idempotencyMigrations,
+      ...(options.libraryMigrations ?? []),
+      // A service without tables of its own (only idempotency records) has no folder.
+      ...(options.migrationsDir ? [options.migrationsDir] : []),
+    ];
+    const migrations = await runMigrations(pool, folders, { logger: ctx.logger });
+    return { client: pool, check: postgresCheck(pool), shutdown: [shutdown], migrations };
   } catch (error) {
     await shutdown.run().catch(() => {});
     throw error;

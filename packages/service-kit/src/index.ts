@@ -42,6 +42,7 @@ export {
   loadMigrations,
   type Migration,
   MigrationError,
+  type MigrationFolder,
   type MigrationResult,
   runMigrations,
 } from './clients/migrations.ts';
@@ -80,6 +81,7 @@ export { canonicalJson, requestHash } from './idempotency/request-hash.ts';
 export {
   ensureIdempotencySchema,
   IDEMPOTENCY_TABLE,
+  idempotencyMigrations,
   purgeExpiredIdempotencyKeys,
 } from './idempotency/schema.ts';
 export {

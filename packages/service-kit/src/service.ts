@@ -145,7 +145,7 @@ async function addClients<C extends BaseConfig, Parts>(
     if (options.postgres) {
       const added = await addPostgres(ctx, options.postgres === true ? {} : options.postgres);
       clients.pg = register(added);
-      if (added.migrations) clients.migrations = added.migrations;
+      clients.migrations = added.migrations;
     }
     if (options.redis) clients.redis = register(addRedis(ctx));
     if (options.kafka) {
