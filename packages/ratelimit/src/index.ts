@@ -33,7 +33,6 @@ export {
   type RateLimitMiddlewareOptions,
   rateLimitMiddleware,
 } from './middleware.ts';
-export { type NaiveLimiter, naiveGetThenIncrLimiter } from './naive.ts';
 export {
   ALGORITHMS,
   type Algorithm,
