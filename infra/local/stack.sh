@@ -30,6 +30,11 @@ KAFKA_DIR="${LAB_KAFKA_DIR:-$KAFKA_HOME}"     # one broker's state: data, logs, 
 [[ "$KAFKA_DIR" == /* ]] || KAFKA_DIR="$PWD/$KAFKA_DIR"
 KAFKA_PORT="${LAB_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${LAB_KAFKA_CONTROLLER_PORT:-9093}"
+# The LAB listener (see kafka/server.properties): the broker listens on KAFKA_LAB_PORT and advertises
+# KAFKA_PROXIED_PORT, where `npm start` puts a Toxiproxy proxy. Derived from KAFKA_PORT so a second
+# broker's pair (19094/19095 for 19092) cannot collide with the first's (9094/9095).
+KAFKA_LAB_PORT="${LAB_KAFKA_LAB_PORT:-$((KAFKA_PORT + 2))}"
+KAFKA_PROXIED_PORT="${LAB_KAFKA_PROXIED_PORT:-$((KAFKA_PORT + 3))}"
 KAFKA_DATA="$KAFKA_DIR/data"
 KAFKA_LOGS="$KAFKA_DIR/logs"
 # 256-512 MB heap is plenty for a one-node lab broker and leaves room on a 2-core/shared machine.
@@ -343,8 +348,9 @@ kafka_config() {
   {
     cat "$HERE/kafka/server.properties"
     printf '\nlog.dirs=%s\n' "$KAFKA_DATA"
-    printf 'listeners=PLAINTEXT://127.0.0.1:%s,CONTROLLER://127.0.0.1:%s\n' "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
-    printf 'advertised.listeners=PLAINTEXT://127.0.0.1:%s\n' "$KAFKA_PORT"
+    printf 'listeners=PLAINTEXT://127.0.0.1:%s,CONTROLLER://127.0.0.1:%s,LAB://127.0.0.1:%s\n' \
+      "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_LAB_PORT"
+    printf 'advertised.listeners=PLAINTEXT://127.0.0.1:%s,LAB://127.0.0.1:%s\n' "$KAFKA_PORT" "$KAFKA_PROXIED_PORT"
     printf 'controller.quorum.voters=1@127.0.0.1:%s\n' "$KAFKA_CONTROLLER_PORT"
   } >"$KAFKA_DIR/server.properties"
 }
@@ -386,6 +392,7 @@ kafka_up() {
   fi
   require_free_port kafka "$KAFKA_PORT"
   require_free_port kafka-controller "$KAFKA_CONTROLLER_PORT"
+  require_free_port kafka-lab-listener "$KAFKA_LAB_PORT"
   kafka_config
   kafka_format
   # The ready check reads server.log: start from a fresh file so an old "started" line can't match.
@@ -460,6 +467,8 @@ DATABASE_URL=postgres://lab:lab@127.0.0.1:5432/postgres
 REDIS_URL=redis://127.0.0.1:6379
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 TOXIPROXY_URL=http://127.0.0.1:8474
+KAFKA_LAB_LISTENER=127.0.0.1:$KAFKA_LAB_PORT
+KAFKA_LAB_ADVERTISED=127.0.0.1:$KAFKA_PROXIED_PORT
 EOF
   say "env: wrote $file"
 }

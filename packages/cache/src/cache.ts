@@ -2,7 +2,10 @@
 //
 // getOrLoad(key) walks: L1 fresh? -> return (maybe start an XFetch refresh in the background)
 //   -> join or start the key's single flight: L2 fresh? -> fill L1, return
-//   -> Redis lock (SET NX PX token) -> loader -> write L2 + release lock in one script -> fill L1.
+//   -> Redis lock (SET NX PX token, reading the key's fences) -> loader
+//   -> fenced write to L2 + release lock in one script -> fill L1.
+// Every invalidation (delete, set, tag) moves a fence in Redis, so a load that read the source
+// before it can never write its stale value back, on any instance (see scripts.ts).
 // Another instance holding the lock makes us poll (bounded) until it has filled L2.
 // A stale copy within grace is served when the load fails or passes the soft timeout.
 // Every Redis call goes through a circuit breaker and a failure only ever costs the layer:
@@ -21,9 +24,15 @@ import { createL2Store } from './l2-store.ts';
 import { createCacheMetrics } from './metrics.ts';
 import { createNamespaces } from './namespaces.ts';
 import { type CacheOptions, DEFAULTS, resolveOptions } from './options.ts';
-import type { Cache, KeyOptions, Loader, WriteOptions } from './types.ts';
+import type { BatchLoader, Cache, KeyOptions, Loader, WriteOptions } from './types.ts';
 
-export type { Cache, KeyOptions, LoadContext, Loader, WriteOptions } from './types.ts';
+export type { BatchLoader, Cache, KeyOptions, LoadContext, Loader, WriteOptions } from './types.ts';
+
+/**
+ * The most keys one getOrLoadMany call takes: each key costs a flight, a lock and a fence read
+ * in one script, so a caller that builds the list from request input must not make it unbounded.
+ */
+export const MAX_BATCH_KEYS = 1_000;
 
 export function createCache(options: CacheOptions): Cache {
   const o = resolveOptions(options);
@@ -35,7 +44,9 @@ export function createCache(options: CacheOptions): Cache {
       createCircuitBreaker({ name: `cache-${o.name}-l2`, ...DEFAULTS.breaker, registry: options.registry }))
     : undefined;
   const l2 =
-    options.redis && breaker ? createL2Store(options.redis, breaker, keyspace, o.serializer) : undefined;
+    options.redis && breaker
+      ? createL2Store(options.redis, breaker, keyspace, o.serializer, o.fenceMs)
+      : undefined;
   const namespaces = createNamespaces(l2, (op) => metrics.l2Error(op));
   const flights = new Map<string, Flight>();
   const origin = randomUUID();
@@ -116,6 +127,21 @@ export function createCache(options: CacheOptions): Cache {
         options,
       ) as Promise<T | undefined>;
     },
+    async getOrLoadMany<T>(
+      keys: readonly string[],
+      loadMany: BatchLoader<T>,
+      options?: WriteOptions,
+    ): Promise<(T | undefined)[]> {
+      checkOpen();
+      if (typeof loadMany !== 'function') throw new CacheOptionsError('loadMany must be a function');
+      if (!Array.isArray(keys) || keys.length > MAX_BATCH_KEYS) {
+        throw new CacheOptionsError(`getOrLoadMany takes an array of at most ${MAX_BATCH_KEYS} keys`);
+      }
+      checkWrite(options);
+      if (keys.length === 0) return [];
+      const valueKeys = await Promise.all(keys.map((key) => keyOf(key, options?.namespace)));
+      return engine.getOrLoadMany(valueKeys, keys, loadMany, options);
+    },
     async get<T>(key: string, options?: KeyOptions): Promise<T | undefined> {
       checkOpen();
       return engine.get(await keyOf(key, options?.namespace)) as T | undefined;
@@ -133,7 +159,7 @@ export function createCache(options: CacheOptions): Cache {
       // Whatever a load in flight read from the database is older than this value.
       const flight = flights.get(valueKey);
       if (flight) flight.invalidated = true;
-      await engine.store(valueKey, entry, '', announce({ kind: 'keys', keys: [valueKey] }));
+      await engine.storeNewer(valueKey, entry, announce({ kind: 'keys', keys: [valueKey] }));
     },
     async delete(key: string, options?: KeyOptions): Promise<void> {
       checkOpen();

@@ -1,19 +1,19 @@
 // The read path and the load path of one cache, on resolved value keys (createCache resolves
 // namespaces and owns invalidation). L1 lookup with XFetch, single flight, L2 read, the Redis
-// lock with a bounded wait, the loader, and the write back; a Redis failure only skips a layer.
-import { randomUUID } from 'node:crypto';
+// lock with a bounded wait, the loader, and the fenced write back; a Redis failure only skips a layer.
 import { type Entry, graceUntil, isFresh, isNewerFresh, NOT_FOUND } from './entry.ts';
 import { CacheLoadTimeoutError } from './errors.ts';
 import { armHardTimeout, type Flight, offerStale, startFlight } from './flight.ts';
 import type { L1Store } from './l1-store.ts';
-import type { L2Store, LockResult } from './l2-store.ts';
+import { createAttempt, FAILED } from './l2-attempt.ts';
+import type { Fence, L2Store } from './l2-store.ts';
+import { type BatchLoader, getOrLoadMany as loadBatch } from './load-many.ts';
+import { lockForLoad } from './lock-wait.ts';
 import type { CacheMetrics } from './metrics.ts';
 import type { ResolvedOptions } from './options.ts';
 import { jitteredTtl } from './ttl.ts';
 import type { Loader, WriteOptions } from './types.ts';
 import { shouldRefreshEarly } from './xfetch.ts';
-
-const FAILED: unique symbol = Symbol('l2-failed');
 
 export type Engine = ReturnType<typeof createEngine>;
 
@@ -34,9 +34,16 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     if (flights.get(key) === flight) flights.delete(key);
   };
 
-  /** A new entry, written now; NOT_FOUND and undefined both mean "no such record". */
-  function entryFor(value: unknown, delta: number, options: WriteOptions | undefined): Entry {
-    const now = Date.now();
+  /**
+   * A new entry; NOT_FOUND and undefined both mean "no such record". `now` is when its value was
+   * read: a load's start, since the source may have changed while the loader ran.
+   */
+  function entryFor(
+    value: unknown,
+    delta: number,
+    options: WriteOptions | undefined,
+    now = Date.now(),
+  ): Entry {
     const notFound = value === NOT_FOUND || value === undefined;
     const ttl = jitteredTtl(notFound ? o.negativeTtlMs : (options?.ttlMs ?? o.ttlMs), o.ttlJitter);
     return {
@@ -49,24 +56,53 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     };
   }
 
-  /** Runs one Redis operation; a failure (or an open breaker) is counted and becomes FAILED. */
-  async function attempt<T>(op: string, call: () => Promise<T>): Promise<T | typeof FAILED> {
-    try {
-      return await call();
-    } catch {
-      metrics.l2Error(op);
-      return FAILED;
-    }
-  }
+  const attempt = createAttempt(metrics);
 
-  /** Puts an entry in L1 and L2 (releasing `token`'s lock, publishing `message` if given). */
-  async function store(key: string, entry: Entry, token: string, message: string): Promise<void> {
+  /** set(): the value is newer than anything in flight; L1 first, then L2 (moving the key's fence). */
+  async function storeNewer(key: string, entry: Entry, message: string): Promise<void> {
     const now = Date.now();
     l1?.fill(key, entry, now);
     if (!l2) return;
     // Redis keeps the entry through its grace period, so it can still be served stale.
     const keepMs = graceUntil(entry, o.graceMs) - now;
-    await attempt('set', () => l2.write(key, entry, keepMs, token, message));
+    await attempt('set', () => l2.writeNewer(key, entry, keepMs, message));
+  }
+
+  /**
+   * Caches what a load read, unless an invalidation landed after the load read its fences.
+   * The fenced script in Redis decides, for every instance; L1 is filled just before it and
+   * taken back if Redis refuses, so an invalidation message that arrives at any moment either
+   * deletes our copy or finds the write refused. (A message that arrives during the load may be
+   * for an invalidation older than the load; only the fence can tell, so it is not trusted here.)
+   * Without a fence reading (no Redis, or it failed before the load) the local flag decides, and
+   * L1 alone is filled: the degraded L1 + single-flight cache.
+   */
+  async function storeLoaded(
+    flight: Flight,
+    key: string,
+    entry: Entry,
+    token: string,
+    fence: Fence | undefined,
+  ): Promise<void> {
+    if (flight.timedOut) {
+      // Its callers are gone and a newer flight may be loading: answer nobody's cache.
+      metrics.discarded.timedOut.value += 1;
+      if (token && l2) void attempt('lock', () => l2.release(key, token));
+      return;
+    }
+    if (!l2 || !fence) {
+      if (token && l2) void attempt('lock', () => l2.release(key, token));
+      if (flight.invalidated) metrics.discarded.invalidated.value += 1;
+      else l1?.fill(key, entry, Date.now());
+      return;
+    }
+    l1?.fill(key, entry, Date.now());
+    const keepMs = graceUntil(entry, o.graceMs) - Date.now();
+    const written = await attempt('set', () => l2.writeLoaded(key, entry, keepMs, token, fence));
+    if (written === false) {
+      metrics.discarded.fence.value += 1;
+      if (l1?.get(key)?.entry === entry) l1.delete(key);
+    }
   }
 
   function startLoad(
@@ -102,6 +138,7 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
   ): Promise<Entry> {
     const foreground = refreshOf === undefined;
     let token = '';
+    let fence: Fence | undefined;
     if (l2) {
       const stored = await attempt('get', () => l2.get(key));
       if (stored !== FAILED) {
@@ -115,55 +152,16 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
         if (usable) offerStale(flight, stored, o.softTimeoutMs);
         if (foreground) (usable ? metrics.l2.stale : metrics.l2.miss).value += 1;
         armHardTimeout(flight, userKey, o.hardTimeoutMs, () => forget(key)(flight));
-        const lock = await lockForLoad(flight, key, refreshOf?.createdAt ?? 0);
+        const lock = await lockForLoad({ l2, o, metrics, attempt }, flight, key, refreshOf?.createdAt ?? 0);
         if (lock.kind === 'filled') {
           if (!flight.invalidated) l1?.fill(key, lock.entry, Date.now());
           return lock.entry;
         }
+        fence = lock.fence;
         if (lock.kind === 'acquired') token = lock.token;
       }
     }
-    return load(flight, key, userKey, loader, options, token);
-  }
-
-  /**
-   * Takes the cross-instance lock, or waits (bounded) for its holder to fill L2. Each poll re-runs
-   * the lock script, so a holder that finishes or gives up is noticed on the next poll. 'busy'
-   * after the wait (or Redis failing) means: load without the lock rather than hang.
-   */
-  async function lockForLoad(
-    flight: Flight,
-    key: string,
-    knownCreatedAt: number,
-  ): Promise<{ kind: 'acquired'; token: string } | { kind: 'busy' } | { kind: 'filled'; entry: Entry }> {
-    const l2Store = l2 as L2Store;
-    const token = randomUUID();
-    const tryLock = () =>
-      attempt('lock', () => l2Store.lockOrGet(key, token, o.lockTtlMs, Date.now(), knownCreatedAt));
-    const asResult = (result: LockResult | typeof FAILED) =>
-      result === FAILED
-        ? ({ kind: 'busy' } as const)
-        : result.kind === 'acquired'
-          ? { kind: 'acquired' as const, token }
-          : result;
-    const first = await tryLock();
-    if (first === FAILED || first.kind !== 'busy') return asResult(first);
-    const deadline = Date.now() + o.lockWaitMs;
-    let pause = 5;
-    while (!flight.timedOut && Date.now() < deadline) {
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.min(pause, Math.max(1, deadline - Date.now()))),
-      );
-      pause = Math.min(pause * 2, 50);
-      const next = await tryLock();
-      if (next === FAILED) break;
-      if (next.kind !== 'busy') {
-        (next.kind === 'filled' ? metrics.lockWaits.filled : metrics.lockWaits.acquired).value += 1;
-        return asResult(next);
-      }
-    }
-    metrics.lockWaits.timedOut.value += 1;
-    return { kind: 'busy' };
+    return load(flight, key, userKey, loader, options, token, fence);
   }
 
   async function load(
@@ -173,6 +171,7 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     loader: Loader<unknown>,
     options: WriteOptions | undefined,
     token: string,
+    fence: Fence | undefined,
   ): Promise<Entry> {
     armHardTimeout(flight, userKey, o.hardTimeoutMs, () => forget(key)(flight));
     if (flight.timedOut) {
@@ -182,6 +181,7 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     }
     const controller = new AbortController();
     flight.controller = controller;
+    const readAt = Date.now();
     const started = performance.now();
     let result: unknown;
     try {
@@ -198,14 +198,10 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     }
     const delta = performance.now() - started;
     metrics.observeLoad(delta / 1000);
-    const entry = entryFor(result, delta, options);
+    const entry = entryFor(result, delta, options, readAt);
     (entry.notFound ? metrics.loads.notFound : metrics.loads.ok).value += 1;
-    if (flight.invalidated) {
-      // Invalidated while we loaded: what we read may predate the write. Answer, don't cache.
-      if (token && l2) void attempt('lock', () => l2.release(key, token));
-    } else {
-      await store(key, entry, token, '');
-    }
+    // Invalidated while we loaded, what we read may predate the write: answer, but don't cache.
+    await storeLoaded(flight, key, entry, token, fence);
     return entry;
   }
 
@@ -320,5 +316,13 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     return values;
   }
 
-  return { getOrLoad, get, getMany, store, attempt, entryFor };
+  const batchParts = { o, metrics, l1, l2, flights, timeouts, attempt, forget, entryFor, storeLoaded };
+  const getOrLoadMany = <T>(
+    keys: readonly string[],
+    userKeys: readonly string[],
+    loadMany: BatchLoader<T>,
+    options: WriteOptions | undefined,
+  ) => loadBatch(batchParts, keys, userKeys, loadMany, options);
+
+  return { getOrLoad, getOrLoadMany, get, getMany, storeNewer, attempt, entryFor };
 }

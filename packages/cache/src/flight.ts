@@ -16,7 +16,10 @@ export type Served = { entry: Entry; stale: 'timeout' | 'error' | undefined };
 export type Flight = {
   answer: Promise<Served>;
   stale: Entry | undefined;
-  /** Set when the key was invalidated mid-flight: the result is returned but not cached. */
+  /**
+   * Set when an invalidation of the key reached this instance mid-flight. Loads with a fence
+   * reading leave the decision to the fence in Redis; the flag decides only without one (no Redis).
+   */
   invalidated: boolean;
   tags: readonly string[] | undefined;
   timedOut: boolean;

@@ -2,11 +2,13 @@
 // (single-flight, Redis lock, XFetch), stale-while-revalidate / stale-if-error, invalidation over
 // pub/sub, versioned namespaces, tags, and graceful degradation when Redis is down. See README.md.
 export {
+  type BatchLoader,
   type Cache,
   createCache,
   type KeyOptions,
   type LoadContext,
   type Loader,
+  MAX_BATCH_KEYS,
   type WriteOptions,
 } from './cache.ts';
 export { NOT_FOUND, type NotFound } from './entry.ts';

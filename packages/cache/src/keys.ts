@@ -2,8 +2,10 @@
 //   <prefix>k:<key>                 a value outside any namespace
 //   <prefix>n:<ns>:<version>:<key>  a value in namespace <ns> at its current version
 //   <prefix>l:<...>                 the stampede lock of the value key with the same tail
+//   <prefix>f:<...>                 the fence of that value key (moved by every invalidation of it)
 //   <prefix>nsv:<ns>                the version counter of a namespace (INCR drops the group)
 //   <prefix>tag:<tag>               the set of value keys that carry a tag
+//   <prefix>tf:<tag>                the fence of a tag (moved by invalidateTag)
 //   <prefix>__invalidate            the pub/sub channel that tells every instance to drop L1 copies
 // The first segment after the prefix differs per kind, so no user key can collide with another kind.
 import { CacheOptionsError } from './errors.ts';
@@ -15,6 +17,8 @@ export type Keyspace = {
   value(key: string): string;
   namespacedValue(key: string, namespace: string, version: number | string): string;
   lock(valueKey: string): string;
+  fence(valueKey: string): string;
+  tagFence(tag: string): string;
   namespaceVersion(namespace: string): string;
   tag(tag: string): string;
   channel: string;
@@ -27,6 +31,8 @@ export function createKeyspace(prefix: string): Keyspace {
     value: (key) => valueHead + key,
     namespacedValue: (key, namespace, version) => `${prefix}n:${namespace}:${version}:${key}`,
     lock: (valueKey) => `${prefix}l:${valueKey.slice(prefix.length)}`,
+    fence: (valueKey) => `${prefix}f:${valueKey.slice(prefix.length)}`,
+    tagFence: (tag) => `${prefix}tf:${tag}`,
     namespaceVersion: (namespace) => `${prefix}nsv:${namespace}`,
     tag: (tag) => `${prefix}tag:${tag}`,
     channel: `${prefix}__invalidate`,

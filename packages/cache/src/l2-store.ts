@@ -1,6 +1,7 @@
 // L2: the shared Redis layer. Every call goes through the circuit breaker, so while Redis is
 // down or slow the cache stops waiting on it after a few failures and fails fast instead
 // (the caller then falls through to the loader). Errors are thrown to the cache, which decides.
+import { randomUUID } from 'node:crypto';
 import type { CircuitBreaker } from '@lab/resilience';
 import type { Redis } from 'ioredis';
 import { decodeEntry, encodeEntry } from './codec.ts';
@@ -10,20 +11,43 @@ import { createReadBatcher } from './read-batcher.ts';
 import * as scripts from './scripts.ts';
 import type { Serializer } from './serializer.ts';
 
-export type LockResult = { kind: 'acquired' } | { kind: 'busy' } | { kind: 'filled'; entry: Entry };
+/**
+ * What a load read of its fences before calling the loader (Redis time, one token per fence: the
+ * key's, then its tags'); its write is refused if any moved. See scripts.ts.
+ */
+export type Fence = { readAt: number; tokens: string[] };
+
+export type LockResult =
+  | { kind: 'acquired'; fence: Fence }
+  | { kind: 'busy'; fence: Fence }
+  | { kind: 'filled'; entry: Entry };
 
 export type L2Store = {
   get(valueKey: string): Promise<Entry | undefined>;
   getMany(valueKeys: string[]): Promise<(Entry | undefined)[]>;
   lockOrGet(
     valueKey: string,
+    tags: readonly string[] | undefined,
     token: string,
     lockTtlMs: number,
     now: number,
     knownCreatedAt: number,
   ): Promise<LockResult>;
-  /** Writes the entry (ttl = how long Redis keeps it, grace included), releases `token`'s lock, publishes `message`. */
-  write(valueKey: string, entry: Entry, ttlMs: number, token: string, message: string): Promise<void>;
+  /** lockOrGet for a batch: one result per key, in order (the lock is taken with one token). */
+  lockManyOrGet(
+    valueKeys: string[],
+    tags: readonly string[] | undefined,
+    token: string,
+    lockTtlMs: number,
+    now: number,
+  ): Promise<LockResult[]>;
+  /**
+   * Writes a loaded entry (ttl = how long Redis keeps it, grace included) unless a fence moved since
+   * `fence` was read; releases `token`'s lock either way. False = refused: an invalidation won.
+   */
+  writeLoaded(valueKey: string, entry: Entry, ttlMs: number, token: string, fence: Fence): Promise<boolean>;
+  /** Writes a value newer than any load in flight (set()), moving the key's fence; publishes `message`. */
+  writeNewer(valueKey: string, entry: Entry, ttlMs: number, message: string): Promise<void>;
   release(valueKey: string, token: string): Promise<void>;
   delete(valueKeys: string[], message: string): Promise<void>;
   namespaceVersion(namespace: string): Promise<number>;
@@ -31,14 +55,24 @@ export type L2Store = {
   deleteTag(tag: string, message: string): Promise<number>;
 };
 
+/**
+ * `fenceMs`: how long a fence outlives its invalidation, and so the oldest a load's fence reading
+ * may be when it writes (an older load's write is refused).
+ */
 export function createL2Store(
   redis: Redis,
   breaker: CircuitBreaker,
   keyspace: Keyspace,
   serializer: Serializer,
+  fenceMs: number,
 ): L2Store {
   const decode = (text: string | null) => (text === null ? undefined : decodeEntry(text, serializer));
   const guarded = <T>(call: () => Promise<T>): Promise<T> => breaker.execute(call);
+  // The fences a load of `valueKey` reads and its write checks: the key's own, then one per tag.
+  const fenceKeys = (valueKey: string, tags: readonly string[] | undefined) =>
+    tags ? [keyspace.fence(valueKey), ...tags.map(keyspace.tagFence)] : [keyspace.fence(valueKey)];
+  const tagSets = (entry: Entry) => (entry.tags ? entry.tags.map(keyspace.tag) : []);
+  const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
   // One breaker call per batch: a batch is one Redis command.
   const read = createReadBatcher((keys) =>
     keys.length === 1
@@ -48,30 +82,63 @@ export function createL2Store(
   return {
     get: async (valueKey) => decode(await read(valueKey)),
     getMany: (valueKeys) => guarded(async () => (await redis.mget(valueKeys)).map(decode)),
-    lockOrGet: (valueKey, token, lockTtlMs, now, knownCreatedAt) =>
+    lockOrGet: (valueKey, tags, token, lockTtlMs, now, knownCreatedAt) =>
       guarded(async () => {
         const reply = await scripts.lockOrGet(
           redis,
-          [valueKey, keyspace.lock(valueKey)],
+          [valueKey, keyspace.lock(valueKey), ...fenceKeys(valueKey, tags)],
           [token, lockTtlMs, now, knownCreatedAt],
         );
-        if (reply === 1) return { kind: 'acquired' };
         if (typeof reply === 'string') {
           const entry = decode(reply);
-          if (entry) return { kind: 'filled', entry };
+          // An entry we cannot decode was not "filled": retry, as if the lock were busy.
+          return entry ? { kind: 'filled', entry } : { kind: 'busy', fence: { readAt: 0, tokens: [] } };
         }
-        return { kind: 'busy' };
+        const [acquired, readAt, ...tokens] = reply as [number, number, ...string[]];
+        return { kind: acquired === 1 ? 'acquired' : 'busy', fence: { readAt, tokens } };
       }),
-    write: (valueKey, entry, ttlMs, token, message) => {
+    lockManyOrGet: (valueKeys, tags, token, lockTtlMs, now) =>
+      guarded(async () => {
+        const tagFences = tags ? tags.map(keyspace.tagFence) : [];
+        const perKey = valueKeys.flatMap((key) => [key, keyspace.lock(key), keyspace.fence(key)]);
+        const reply = (await scripts.lockManyOrGet(
+          redis,
+          [...tagFences, ...perKey],
+          [token, lockTtlMs, now, tagFences.length],
+        )) as (string | number)[];
+        const readAt = reply[0] as number;
+        const tagTokens = reply.slice(1, 1 + tagFences.length) as string[];
+        return valueKeys.map((_, i): LockResult => {
+          const status = reply[1 + tagFences.length + 2 * i];
+          const fence = { readAt, tokens: [reply[2 + tagFences.length + 2 * i] as string, ...tagTokens] };
+          if (typeof status === 'string') {
+            const entry = decode(status);
+            return entry ? { kind: 'filled', entry } : { kind: 'busy', fence };
+          }
+          return { kind: status === 1 ? 'acquired' : 'busy', fence };
+        });
+      }),
+    writeLoaded: (valueKey, entry, ttlMs, token, fence) => {
       // Encoded outside the breaker: a value the serializer rejects (a BigInt, a cycle) is the
       // caller's problem, not a sign that Redis is sick, and must not help open the breaker.
       const payload = encodeEntry(entry, serializer);
       return guarded(async () => {
-        const tagKeys = entry.tags ? entry.tags.map(keyspace.tag) : [];
-        await scripts.writeEntry(
+        const fences = fenceKeys(valueKey, entry.tags);
+        const reply = await scripts.writeLoaded(
           redis,
-          [valueKey, keyspace.lock(valueKey), ...tagKeys],
-          [payload, Math.max(1, Math.ceil(ttlMs)), token, message ? keyspace.channel : '', message],
+          [valueKey, keyspace.lock(valueKey), ...fences, ...tagSets(entry)],
+          [payload, wholeMs(ttlMs), token, fence.readAt, fenceMs, fences.length, ...fence.tokens],
+        );
+        return reply === 1;
+      });
+    },
+    writeNewer: (valueKey, entry, ttlMs, message) => {
+      const payload = encodeEntry(entry, serializer);
+      return guarded(async () => {
+        await scripts.writeNewer(
+          redis,
+          [valueKey, keyspace.fence(valueKey), ...tagSets(entry)],
+          [payload, wholeMs(ttlMs), randomUUID(), fenceMs, keyspace.channel, message],
         );
       });
     },
@@ -81,7 +148,11 @@ export function createL2Store(
       }),
     delete: (valueKeys, message) =>
       guarded(async () => {
-        await scripts.deleteAndPublish(redis, valueKeys, [keyspace.channel, message]);
+        await scripts.deleteAndPublish(
+          redis,
+          [...valueKeys, ...valueKeys.map(keyspace.lock), ...valueKeys.map(keyspace.fence)],
+          [keyspace.channel, message, randomUUID(), fenceMs],
+        );
       }),
     namespaceVersion: (namespace) =>
       guarded(async () => Number((await redis.get(keyspace.namespaceVersion(namespace))) ?? 0)),
@@ -97,7 +168,13 @@ export function createL2Store(
       ),
     deleteTag: (tag, message) =>
       guarded(async () =>
-        Number(await scripts.deleteTag(redis, [keyspace.tag(tag)], [keyspace.channel, message])),
+        Number(
+          await scripts.deleteTag(
+            redis,
+            [keyspace.tag(tag), keyspace.tagFence(tag)],
+            [keyspace.channel, message, randomUUID(), fenceMs],
+          ),
+        ),
       ),
   };
 }

@@ -81,6 +81,12 @@ export function createCacheMetrics(name: string, registry: Registry = globalRegi
     'Redis calls that failed or were refused by the open circuit breaker, by operation.',
     ['cache', 'op'],
   );
+  const discarded = flushedCounter(
+    registry,
+    'cache_discarded_loads_total',
+    'Loaded values returned to their callers but not cached: an invalidation landed after the load read its fences (fence), one reached this instance during a load that had no fence because Redis was unavailable (invalidated), or the load outlived its hard timeout (timed_out).',
+    ['cache', 'reason'],
+  );
   const loadDuration = histogram(registry, {
     name: 'cache_load_duration_seconds',
     help: 'Loader run time (the δ XFetch uses).',
@@ -108,6 +114,11 @@ export function createCacheMetrics(name: string, registry: Registry = globalRegi
       timeout: tally(loads, { result: 'timeout' }),
     },
     coalesced: tally(coalesced, {}),
+    discarded: {
+      fence: tally(discarded, { reason: 'fence' }),
+      invalidated: tally(discarded, { reason: 'invalidated' }),
+      timedOut: tally(discarded, { reason: 'timed_out' }),
+    },
     lockWaits: {
       filled: tally(lockWaits, { result: 'filled' }),
       acquired: tally(lockWaits, { result: 'acquired' }),

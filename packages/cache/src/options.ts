@@ -86,6 +86,8 @@ export type ResolvedOptions = {
   earlyRefreshBeta: number | undefined;
   lockTtlMs: number;
   lockWaitMs: number;
+  /** How long a fence outlives its invalidation = the oldest fence reading a load may write with. */
+  fenceMs: number;
   serializer: Serializer;
 };
 
@@ -110,10 +112,21 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
       options.earlyRefresh === false ? undefined : (options.earlyRefresh?.beta ?? DEFAULTS.earlyRefreshBeta),
     lockTtlMs: options.lock?.ttlMs ?? hardTimeoutMs,
     lockWaitMs: options.lock?.waitMs ?? DEFAULTS.lockWaitMs,
+    fenceMs: fenceMsFor(hardTimeoutMs, options.lock?.waitMs ?? DEFAULTS.lockWaitMs),
     serializer: options.serializer ?? jsonSerializer,
   };
   validate(resolved);
   return resolved;
+}
+
+/**
+ * A load writes at most lockWait + hardTimeout after it read its fences (past the hard timeout it
+ * does not write at all), so fences live twice that: an invalidation's fence is still there when
+ * any load that could have read the source before it tries to write. One small key per
+ * invalidated key, for ~12 s with the defaults.
+ */
+function fenceMsFor(hardTimeoutMs: number, lockWaitMs: number): number {
+  return 2 * (hardTimeoutMs + lockWaitMs);
 }
 
 function validate(o: ResolvedOptions): void {

@@ -1,6 +1,9 @@
 // The public types of @lab/cache: the Cache surface, loaders and per-call options.
 import type { CircuitBreaker } from '@lab/resilience';
 import type { NotFound } from './entry.ts';
+import type { BatchLoader } from './load-many.ts';
+
+export type { BatchLoader } from './load-many.ts';
 
 export type LoadContext = { signal: AbortSignal; key: string };
 /** Returns the value, or NOT_FOUND (`cache.notFound()`) / undefined for "no such record". */
@@ -16,6 +19,17 @@ export type Cache = {
   readonly breaker: CircuitBreaker | undefined;
   /** The cached value, else the loader's (cached for next time); undefined = not found. */
   getOrLoad<T>(key: string, loader: Loader<T>, options?: WriteOptions): Promise<T | undefined>;
+  /**
+   * getOrLoad for many keys (at most MAX_BATCH_KEYS), answered in order: L1, then one Redis round
+   * trip for the rest, then ONE `loadMany` call for the keys no one had, whose results are cached
+   * with the same stampede lock and invalidation fences as getOrLoad's. A key `loadMany` leaves
+   * out of its map is "not found". `options` apply to every key.
+   */
+  getOrLoadMany<T>(
+    keys: readonly string[],
+    loadMany: BatchLoader<T>,
+    options?: WriteOptions,
+  ): Promise<(T | undefined)[]>;
   /** A fresh cached value or undefined; never loads. */
   get<T>(key: string, options?: KeyOptions): Promise<T | undefined>;
   /** get() for many keys: L1 first, then one MGET for the rest. */

@@ -32,3 +32,12 @@ export function slowLoader<T>(value: () => T, ms: number) {
   loader.runs = 0;
   return loader;
 }
+
+/** A one-shot gate: `promise` resolves once `open()` is called. Orders steps without sleeping. */
+export function latch() {
+  let open: () => void = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}

@@ -15,9 +15,12 @@ describe('key building', () => {
     assert.equal(keys.channel, 'links:__invalidate');
   });
 
-  it('derives the lock key from the value key, for plain and namespaced keys', () => {
+  it('derives the lock and fence keys from the value key, for plain and namespaced keys', () => {
     assert.equal(keys.lock(keys.value('abc')), 'links:l:k:abc');
     assert.equal(keys.lock(keys.namespacedValue('abc', 'ns', 0)), 'links:l:n:ns:0:abc');
+    assert.equal(keys.fence(keys.value('abc')), 'links:f:k:abc');
+    assert.equal(keys.fence(keys.namespacedValue('abc', 'ns', 0)), 'links:f:n:ns:0:abc');
+    assert.equal(keys.tagFence('post.1'), 'links:tf:post.1');
   });
 
   it('cannot confuse a user key that looks namespaced with a namespaced key', () => {

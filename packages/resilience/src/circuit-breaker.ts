@@ -3,6 +3,7 @@
 //   closed ──(failure rate or slow-call rate ≥ threshold, once minimumCalls are in the window)──▶ open
 //   open ──(openDurationMs passed; checked lazily on the next call, no timer)──▶ half-open
 //   half-open ──(all K trials succeeded)──▶ closed      half-open ──(a trial failed)──▶ open (longer)
+//   half-open ──(maxHalfOpenWaitMs passed without a verdict; checked lazily)──▶ open (longer)
 //   any ──forceOpen()──▶ forced-open    any ──disable()──▶ disabled    any ──reset()──▶ closed
 //
 // Design notes for readers:
@@ -11,13 +12,17 @@
 //   payload unless someone listens, and metrics are plain counters pulled at scrape time.
 // - Every transition bumps an epoch. A call remembers the epoch it was admitted in and its outcome
 //   only counts if the breaker is still in that epoch: a slow call that started while closed must not
-//   be taken for a half-open trial result, and vice versa.
+//   be taken for a half-open trial result, and vice versa. The epoch wraps (epoch.ts), so a permit
+//   stays a small integer for the life of the process.
 // - Half-open admits at most K trial calls per episode and never has more than K trials in flight,
-//   counting trials left over from an earlier episode that have not finished yet.
+//   counting trials left over from an earlier episode that have not finished yet, except those of
+//   an episode that ran out of time (maxHalfOpenWaitMs): a trial that never settles must not hold
+//   a permit forever, as resilience4j's maxWaitDurationInHalfOpenState also ensures.
 // - State lives in this process only (see README: a shared breaker lets one sick node open it for all).
 import { type Registry, register } from 'prom-client';
 import { type BreakerMetrics, breakerMetrics } from './breaker-metrics.ts';
 import { type Clock, eventLoopClock } from './clock.ts';
+import { EPOCH_LIMIT, epochOf, nextEpoch, permitFor } from './epoch.ts';
 import { CircuitOpenError, TimeoutError } from './errors.ts';
 import { Emitter, type Listener } from './events.ts';
 import type { ScrapeSource } from './scrape-sources.ts';
@@ -35,7 +40,7 @@ const HALF_OPEN = 2;
 const FORCED_OPEN = 3;
 const DISABLED = 4;
 
-// A permit is what acquire() hands a call: epoch * 2, plus 1 for a half-open trial; or a negative flag.
+// A permit is what acquire() hands a call: permitFor(epoch, trial) (epoch.ts); or a negative flag.
 const REJECTED = -1;
 const PASS_THROUGH = -2;
 
@@ -50,6 +55,12 @@ export type CircuitBreakerOptions = {
   openDurationMs?: number;
   maxOpenDurationMs?: number;
   halfOpenPermits?: number;
+  /**
+   * Longest stay in half-open without a verdict; then the breaker opens again and the trials still
+   * running stop holding permits. Infinity waits for the trials (give them a callTimeoutMs then).
+   * @default 60_000
+   */
+  maxHalfOpenWaitMs?: number;
   callTimeoutMs?: number;
   /** Which errors say the dependency is unhealthy. Errors it rejects count as successful calls. */
   isFailure?: (error: unknown) => boolean;
@@ -65,6 +76,9 @@ export const BREAKER_DEFAULTS = {
   slowCallRateThreshold: 1,
   openDurationMs: 5_000,
   halfOpenPermits: 3,
+  // Long enough for trials slower than slowCallDurationMs (5 s) to answer and be judged slow, short
+  // enough that a hung trial (no call timeout) costs a minute of rejections, not the process's life.
+  maxHalfOpenWaitMs: 60_000,
 } as const;
 
 export type ExecuteOptions<T> = {
@@ -118,6 +132,17 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   return new Breaker(options);
 }
 
+/**
+ * Test hook, not exported from the package: a breaker whose epoch starts at `firstEpoch`, so a
+ * test can cross the epoch's wrap in a few transitions instead of EPOCH_LIMIT of them.
+ */
+export function breakerStartingAtEpoch(options: CircuitBreakerOptions, firstEpoch: number): CircuitBreaker {
+  if (!(Number.isInteger(firstEpoch) && firstEpoch >= 0 && firstEpoch < EPOCH_LIMIT)) {
+    throw new RangeError(`firstEpoch must be an integer in [0, ${EPOCH_LIMIT})`);
+  }
+  return new Breaker(options, firstEpoch);
+}
+
 const everyErrorCounts = () => true;
 
 class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
@@ -130,6 +155,7 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   private readonly baseOpenDurationMs: number;
   private readonly maxOpenDurationMs: number;
   private readonly halfOpenPermits: number;
+  private readonly maxHalfOpenWaitMs: number;
   private readonly callTimeoutMs: number | undefined;
   private readonly isFailure: (error: unknown) => boolean;
   private readonly clock: Clock;
@@ -145,6 +171,14 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   private trialsCompleted = 0;
   private trialsSlow = 0;
   private trialsInFlight = 0;
+  /** Trials of the current half-open episode still running (part of trialsInFlight). */
+  private episodeTrialsInFlight = 0;
+  private halfOpenUntil = 0;
+  /**
+   * Epoch → trials still running from a half-open episode that timed out; they hold no permit.
+   * Created on the first such episode: most breakers never have one, and a Map costs ~200 bytes.
+   */
+  private abandonedTrials: Map<number, number> | undefined;
   private readonly totals: Record<CallOutcome, number> = {
     success: 0,
     failure: 0,
@@ -154,7 +188,8 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   };
   private readonly flushed: Record<CallOutcome, number> = { ...this.totals };
 
-  constructor(options: CircuitBreakerOptions) {
+  constructor(options: CircuitBreakerOptions, firstEpoch = 0) {
+    this.epoch = firstEpoch;
     const d = BREAKER_DEFAULTS;
     this.name = options.name;
     this.window = createWindow(options.window ?? d.window);
@@ -166,6 +201,7 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
     this.maxOpenDurationMs = options.maxOpenDurationMs ?? this.baseOpenDurationMs;
     this.openDurationMs = this.baseOpenDurationMs;
     this.halfOpenPermits = options.halfOpenPermits ?? d.halfOpenPermits;
+    this.maxHalfOpenWaitMs = options.maxHalfOpenWaitMs ?? d.maxHalfOpenWaitMs;
     this.callTimeoutMs = options.callTimeoutMs;
     this.isFailure = options.isFailure ?? everyErrorCounts;
     this.clock = options.clock ?? eventLoopClock;
@@ -179,6 +215,9 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
     if (this.code === OPEN) {
       const now = this.clock.now();
       if (now >= this.openUntil) this.transition(HALF_OPEN, now);
+    } else if (this.code === HALF_OPEN) {
+      const now = this.clock.now();
+      if (now >= this.halfOpenUntil) this.abandonHalfOpen(now);
     }
     return STATES[this.code] as BreakerState;
   }
@@ -213,18 +252,25 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   /** Decides whether a call may run now; returns its permit. */
   private acquire(): number {
     const code = this.code;
-    if (code === CLOSED) return this.epoch * 2;
+    if (code === CLOSED) return permitFor(this.epoch, false);
     if (code === OPEN) {
       const now = this.clock.now();
       if (now < this.openUntil) return REJECTED;
       this.transition(HALF_OPEN, now);
+    } else if (code === HALF_OPEN) {
+      const now = this.clock.now();
+      if (now >= this.halfOpenUntil) {
+        this.abandonHalfOpen(now);
+        return REJECTED;
+      }
     }
     if (this.code === HALF_OPEN) {
       if (this.trialsIssued >= this.halfOpenPermits || this.trialsInFlight >= this.halfOpenPermits)
         return REJECTED;
       this.trialsIssued += 1;
       this.trialsInFlight += 1;
-      return this.epoch * 2 + 1;
+      this.episodeTrialsInFlight += 1;
+      return permitFor(this.epoch, true);
     }
     return this.code === DISABLED ? PASS_THROUGH : REJECTED;
   }
@@ -277,10 +323,34 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
     return true;
   }
 
+  /** Half-open ran out of time: open again, and the trials still running give their permits up. */
+  private abandonHalfOpen(now: number): void {
+    if (this.episodeTrialsInFlight > 0) {
+      this.abandonedTrials ??= new Map();
+      this.abandonedTrials.set(this.epoch, this.episodeTrialsInFlight);
+      this.trialsInFlight -= this.episodeTrialsInFlight;
+    }
+    this.transition(OPEN, now);
+  }
+
+  /** A trial ended (or was cancelled): its permit comes back unless its episode gave it up already. */
+  private trialEnded(epoch: number): void {
+    if (epoch === this.epoch && this.code === HALF_OPEN) this.episodeTrialsInFlight -= 1;
+    const abandoned = this.abandonedTrials?.get(epoch);
+    if (abandoned === undefined) {
+      this.trialsInFlight -= 1;
+    } else if (abandoned > 1) {
+      this.abandonedTrials?.set(epoch, abandoned - 1);
+    } else {
+      this.abandonedTrials?.delete(epoch);
+    }
+  }
+
   private record(permit: number, failed: boolean, slow: boolean, now: number): void {
     const trial = (permit & 1) === 1;
-    if (trial) this.trialsInFlight -= 1;
-    if (permit >>> 1 !== this.epoch) return; // admitted in an earlier state: its outcome is stale
+    const epoch = epochOf(permit);
+    if (trial) this.trialEnded(epoch);
+    if (epoch !== this.epoch) return; // admitted in an earlier state: its outcome is stale
     if (trial) {
       this.trialsCompleted += 1;
       if (failed) {
@@ -307,16 +377,18 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
 
   private release(permit: number): void {
     if ((permit & 1) === 0) return;
-    this.trialsInFlight -= 1;
-    if (permit >>> 1 === this.epoch) this.trialsIssued -= 1;
+    const epoch = epochOf(permit);
+    this.trialEnded(epoch);
+    if (epoch === this.epoch) this.trialsIssued -= 1;
   }
 
   private transition(to: number, now: number): void {
     const from = this.code;
     if (from === to) return;
     this.code = to;
-    this.epoch += 1;
+    this.epoch = nextEpoch(this.epoch);
     this.window.clear();
+    this.episodeTrialsInFlight = 0;
     if (to === OPEN) {
       // Repeated opens without a successful close in between wait longer: 1x, 2x, 4x ... up to the max.
       this.openDurationMs = Math.min(
@@ -326,6 +398,7 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
       this.consecutiveOpens += 1;
       this.openUntil = now + this.openDurationMs;
     } else if (to === HALF_OPEN) {
+      this.halfOpenUntil = now + this.maxHalfOpenWaitMs;
       this.trialsIssued = 0;
       this.trialsCompleted = 0;
       this.trialsSlow = 0;
@@ -426,6 +499,7 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
     if (!Number.isInteger(this.halfOpenPermits) || this.halfOpenPermits < 1) {
       fail('halfOpenPermits must be an integer >= 1');
     }
+    if (!(this.maxHalfOpenWaitMs > 0)) fail('maxHalfOpenWaitMs must be > 0 (Infinity: wait for the trials)');
     if (
       this.callTimeoutMs !== undefined &&
       !(this.callTimeoutMs > 0 && Number.isFinite(this.callTimeoutMs))

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
+import { breakerStartingAtEpoch } from '../src/circuit-breaker.ts';
+import { EPOCH_LIMIT, epochOf, permitFor } from '../src/epoch.ts';
 import {
   type BreakerState,
   type CircuitBreakerOptions,
@@ -13,22 +15,25 @@ import {
 } from '../src/index.ts';
 import { boom, deferred, flush, ok } from './helpers.ts';
 
-function setup(options: Partial<CircuitBreakerOptions> = {}) {
+function setup(options: Partial<CircuitBreakerOptions> = {}, firstEpoch = 0) {
   const clock = createManualClock(1_000);
   const registry = new Registry();
-  const breaker = createCircuitBreaker({
-    name: 'test',
-    window: { type: 'count', size: 10 },
-    minimumCalls: 4,
-    failureRateThreshold: 0.5,
-    slowCallDurationMs: 100,
-    slowCallRateThreshold: 1,
-    openDurationMs: 1_000,
-    halfOpenPermits: 2,
-    clock,
-    registry,
-    ...options,
-  });
+  const breaker = breakerStartingAtEpoch(
+    {
+      name: 'test',
+      window: { type: 'count', size: 10 },
+      minimumCalls: 4,
+      failureRateThreshold: 0.5,
+      slowCallDurationMs: 100,
+      slowCallRateThreshold: 1,
+      openDurationMs: 1_000,
+      halfOpenPermits: 2,
+      clock,
+      registry,
+      ...options,
+    },
+    firstEpoch,
+  );
   const transitions: string[] = [];
   breaker.on('stateChange', ({ from, to }) => transitions.push(`${from}->${to}`));
   return { clock, registry, breaker, transitions };
@@ -316,6 +321,85 @@ describe('circuit breaker: half-open', () => {
   });
 });
 
+describe('circuit breaker: half-open cannot last forever', () => {
+  it('opens again after maxHalfOpenWaitMs when a trial never settles, and frees its slot', async () => {
+    const s = setup({ halfOpenPermits: 1, maxHalfOpenWaitMs: 5_000, maxOpenDurationMs: 4_000 });
+    await tripOpen(s);
+    s.clock.advance(1_000);
+    const hanging = deferred<string>();
+    const stuck = s.breaker.execute(() => hanging.promise); // the only trial; no call timeout
+    s.clock.advance(4_999);
+    assert.equal(s.breaker.state, 'half-open');
+    await assert.rejects(s.breaker.execute(ok), CircuitOpenError);
+    s.clock.advance(1);
+    await assert.rejects(s.breaker.execute(ok), (e) => e instanceof CircuitOpenError && e.state === 'open');
+    assert.deepEqual(s.transitions, ['closed->open', 'open->half-open', 'half-open->open']);
+    assert.equal(
+      s.breaker.snapshot().openDurationMs,
+      2_000,
+      'a half-open that timed out counts as a failed probe',
+    );
+    s.clock.advance(2_000);
+    // The abandoned trial no longer holds the only permit.
+    await succeed(s.breaker, 1);
+    assert.equal(s.breaker.state, 'closed');
+    hanging.resolve('very late');
+    assert.equal(await stuck, 'very late');
+    assert.equal(s.breaker.state, 'closed');
+    assert.equal(s.breaker.snapshot().halfOpen.inFlight, 0, 'the late trial is not subtracted twice');
+    await tripOpen(s);
+    s.clock.advance(1_000);
+    await succeed(s.breaker, 1);
+    assert.equal(s.breaker.state, 'closed', 'the next episode admits its trial as usual');
+  });
+
+  it('the state getter notices the half-open deadline without a call', async () => {
+    const s = setup({ halfOpenPermits: 1, maxHalfOpenWaitMs: 500 });
+    await tripOpen(s);
+    s.clock.advance(1_000);
+    void s.breaker.execute(() => new Promise<string>(() => {}));
+    s.clock.advance(500);
+    assert.equal(s.breaker.state, 'open');
+  });
+
+  it('waits for the trials when maxHalfOpenWaitMs is Infinity', async () => {
+    const s = setup({ halfOpenPermits: 1, maxHalfOpenWaitMs: Number.POSITIVE_INFINITY });
+    await tripOpen(s);
+    s.clock.advance(1_000);
+    void s.breaker.execute(() => new Promise<string>(() => {}));
+    s.clock.advance(10 * 365 * 24 * 3_600_000);
+    assert.equal(s.breaker.state, 'half-open');
+  });
+});
+
+describe('circuit breaker: the epoch wraps', () => {
+  it('keeps the largest permit a small integer that gives its epoch back', () => {
+    const last = permitFor(EPOCH_LIMIT - 1, true);
+    assert.ok(last < 2 ** 30, 'a V8 small integer');
+    assert.equal(epochOf(last), EPOCH_LIMIT - 1);
+    assert.equal(epochOf(permitFor(EPOCH_LIMIT - 1, false)), EPOCH_LIMIT - 1);
+  });
+
+  it('judges outcomes across the wrap, and still ignores one admitted before it', async () => {
+    // Starts two transitions before the wrap (the hook), instead of looping 2^29 times.
+    const s = setup({ halfOpenPermits: 2 }, EPOCH_LIMIT - 2);
+    const straggler = deferred<string>();
+    const late = s.breaker.execute(() => straggler.promise); // admitted in epoch LIMIT - 2
+    await tripOpen(s); // epoch LIMIT - 1
+    s.clock.advance(1_000);
+    assert.equal(s.breaker.state, 'half-open'); // epoch 0: wrapped
+    await succeed(s.breaker, 2);
+    assert.equal(s.breaker.state, 'closed', 'trials admitted after the wrap count');
+    straggler.resolve('late');
+    assert.equal(await late, 'late');
+    await fail(s.breaker, 3);
+    assert.equal(s.breaker.state, 'closed', 'the straggler was not counted in the window');
+    await fail(s.breaker, 1);
+    assert.equal(s.breaker.state, 'open', 'failures after the wrap still trip it');
+    assert.deepEqual(s.transitions, ['closed->open', 'open->half-open', 'half-open->closed', 'closed->open']);
+  });
+});
+
 describe('circuit breaker: forced states and reset', () => {
   it('forced-open rejects everything until reset, whatever the clock says', async () => {
     const s = setup();
@@ -433,6 +517,8 @@ describe('circuit breaker: metrics and snapshot', () => {
     assert.throws(make({ callTimeoutMs: 0 }), RangeError);
     assert.throws(make({ name: '' }), /name is required/);
     assert.throws(make({ isFailure: 'yes' as never }), /isFailure must be a function/);
+    assert.throws(make({ maxHalfOpenWaitMs: 0 }), /maxHalfOpenWaitMs must be > 0/);
+    assert.throws(make({ maxHalfOpenWaitMs: Number.NaN }), /maxHalfOpenWaitMs must be > 0/);
     assert.throws(make({ window: { type: 'sliding' } as never }), /window type must be 'count' or 'time'/);
     assert.throws(make({ window: { type: 'time', seconds: 0 } }), RangeError);
   });

@@ -15,6 +15,11 @@ export type LabService = {
   routes: string[];
   /** Public GET paths, for the rolling-restart load and smoke checks. */
   readPaths: string[];
+  /**
+   * Public GET paths that make the service's patterns act (a limiter decision, a cache read), for
+   * the series check's load: with a fault during it, the pattern's series appear.
+   */
+  patternPaths?: string[];
   /** The Postgres database it owns, if any. */
   database?: string;
   redis?: boolean;
@@ -34,6 +39,8 @@ export type LabAddresses = {
 export const FRONT_DOOR_PORT = 8080;
 export const HAPROXY_STATS_PORT = 8404;
 export const PROMETHEUS_PORT = 9090;
+/** The consumer-lag exporter (kafka-lag-exporter.ts here, kafka_exporter in compose): its usual port. */
+export const KAFKA_LAG_PORT = 9308;
 
 /**
  * Replica i of a service listens on 10000·i + its port (18082 and 28082 for the rate limiter), on
@@ -63,6 +70,9 @@ const SERVICES: LabService[] = [
     replicas: 2,
     routes: ['^/v1/(check|rules|tiers|tenants)(/|$)'],
     readPaths: ['/v1/rules', '/v1/tiers'],
+    // The demo endpoint runs the limiter middleware (decisions, the Redis breaker) and reads the
+    // caller's tier through the policy cache.
+    patternPaths: ['/v1/demo/protected'],
     database: 'rate_limiter',
     redis: true,
     // Each replica's insurance limiter grants its share of a rule while Redis is down.
@@ -72,13 +82,13 @@ const SERVICES: LabService[] = [
     name: 'notifications',
     port: 8083,
     replicas: 2,
-    routes: ['^/v1/(notifications|users|templates|segments)(/|$)', '^/webhooks/'],
+    routes: ['^/v1/(notifications|users|templates|segments|webhooks)(/|$)'],
     readPaths: ['/health/ready'],
     database: 'notifications',
     redis: true,
     kafka: true,
     seed: true,
-    env: (lab) => ({ PROVIDER_SIM_URL: lab.providerSim }),
+    env: (lab) => ({ PROVIDER_HTTP_URL: lab.providerSim }),
   },
   {
     name: 'feed',
@@ -98,7 +108,8 @@ const SERVICES: LabService[] = [
     replicas: 1,
     routes: [],
     readPaths: ['/health/ready'],
-    env: (lab) => ({ NOTIFICATIONS_URL: lab.notifications }),
+    // Delivery reports go back to notifications through its HAProxy frontend.
+    env: (lab) => ({ WEBHOOK_URL: `${lab.notifications}/v1/webhooks/provider-sim` }),
   },
 ];
 

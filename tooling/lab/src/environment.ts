@@ -1,18 +1,33 @@
 // The addresses and secrets every lab service is started with: the dependencies as
-// `infra/local` wrote them to `.lab/local.env`, Postgres and Redis reached through Toxiproxy (so a
-// user can cut or slow them and watch a pattern react), and one JWT secret kept across restarts
-// so tokens minted with `npm run dev:token` keep working.
+// `infra/local` wrote them to `.lab/local.env`, Postgres, Redis and Kafka reached through
+// Toxiproxy (so a user can cut or slow them and watch a pattern react), and one JWT secret kept
+// across restarts so tokens minted with `npm run dev:token` keep working.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { parseEnv } from 'node:util';
 
-export type Dependencies = { postgres: string; redis: string; kafkaBrokers: string; toxiproxy: string };
+export type Dependencies = {
+  postgres: string;
+  redis: string;
+  kafkaBrokers: string;
+  toxiproxy: string;
+  /**
+   * The broker's LAB listener (host:port it listens on) and the address it advertises there,
+   * where the `lab-kafka` proxy listens (infra/local/kafka/server.properties says why).
+   */
+  kafkaLab: { listener: string; advertised: string };
+};
 
 /** The fault proxies the lab's services connect through: the names to use with Toxiproxy's API. */
 export const LAB_PROXIES = {
   postgres: { name: 'lab-postgres', port: 15432 },
   redis: { name: 'lab-redis', port: 16379 },
-};
+  // Listens where the broker's LAB listener advertises (KAFKA_LAB_ADVERTISED, 9095 by default).
+  kafka: { name: 'lab-kafka' },
+} as const;
+
+export type LabProxy = keyof typeof LAB_PROXIES;
 
 export function readDependencies(envFile: URL): Dependencies {
   if (!existsSync(envFile)) throw new Error(`${envFile.pathname} is missing: infra/local did not come up`);
@@ -27,6 +42,11 @@ export function readDependencies(envFile: URL): Dependencies {
     redis: need('REDIS_URL'),
     kafkaBrokers: need('KAFKA_BROKERS'),
     toxiproxy: need('TOXIPROXY_URL'),
+    // Optional: a .lab/local.env written before the LAB listener existed lacks them.
+    kafkaLab: {
+      listener: env.KAFKA_LAB_LISTENER ?? '127.0.0.1:9094',
+      advertised: env.KAFKA_LAB_ADVERTISED ?? '127.0.0.1:9095',
+    },
   };
 }
 
@@ -44,6 +64,7 @@ export async function populateProxies(deps: Dependencies): Promise<void> {
       listen: `127.0.0.1:${LAB_PROXIES.redis.port}`,
       upstream: upstreamOf(deps.redis),
     },
+    { name: LAB_PROXIES.kafka.name, listen: deps.kafkaLab.advertised, upstream: deps.kafkaLab.listener },
   ];
   const response = await fetch(`${deps.toxiproxy}/populate`, {
     method: 'POST',
@@ -63,6 +84,35 @@ export function proxiedDatabaseUrl(deps: Dependencies, database: string): string
 
 export function proxiedRedisUrl(): string {
   return `redis://127.0.0.1:${LAB_PROXIES.redis.port}`;
+}
+
+/**
+ * The KAFKA_BROKERS the lab's services get: the proxied address when the broker has its LAB
+ * listener, else the direct one, with the reason. A broker started before the listener was
+ * added to server.properties keeps running without it until it is restarted; the lab still runs,
+ * only `lab:fault -- kafka` has nothing to act on.
+ */
+export async function labKafkaBrokers(deps: Dependencies): Promise<{ brokers: string; note?: string }> {
+  if (await answers(deps.kafkaLab.listener)) return { brokers: deps.kafkaLab.advertised };
+  return {
+    brokers: deps.kafkaBrokers,
+    note: `the Kafka broker has no LAB listener on ${deps.kafkaLab.listener} (started before infra/local/kafka/server.properties had one), so services reach Kafka directly and \`lab:fault -- kafka\` cannot cut it; restart the broker (bash infra/local/stack.sh kafka-down && bash infra/local/stack.sh up) to route it through Toxiproxy`,
+  };
+}
+
+function answers(address: string): Promise<boolean> {
+  const at = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address.slice(0, at), port: Number(address.slice(at + 1)) });
+    socket.setTimeout(2_000);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }
 
 /** The lab's JWT secret: made once, then read from `.lab/lab.env` (which `dev:token` also loads). */

@@ -1,6 +1,7 @@
 // Renders the local lab's Prometheus configuration: every replica scraped directly (a scrape
-// through HAProxy would sample a random replica each time), plus HAProxy's own exporter.
-import { HAPROXY_STATS_PORT, type LabService } from './catalogue.ts';
+// through HAProxy would sample a random replica each time), plus HAProxy's own exporter and, when
+// a service consumes Kafka, the consumer-lag exporter.
+import { HAPROXY_STATS_PORT, KAFKA_LAG_PORT, type LabService } from './catalogue.ts';
 import { replicaAddress, type Topology } from './haproxy.ts';
 
 export function renderPrometheusConfig(
@@ -9,6 +10,13 @@ export function renderPrometheusConfig(
 ): string {
   const topology = options.topology ?? 'local';
   const haproxy = topology === 'local' ? '127.0.0.1' : 'haproxy';
+  const lagExporter = topology === 'local' ? '127.0.0.1' : 'kafka-exporter';
+  const lagJob = services.some((service) => service.kafka)
+    ? `  - job_name: kafka-lag
+    static_configs:
+      - targets: ["${lagExporter}:${KAFKA_LAG_PORT}"]
+`
+    : '';
   const targets = services.flatMap((service) =>
     Array.from(
       { length: service.replicas },
@@ -29,5 +37,5 @@ ${targets.join('\n')}
   - job_name: haproxy
     static_configs:
       - targets: ["${haproxy}:${HAPROXY_STATS_PORT}"]
-`;
+${lagJob}`;
 }

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import {
   FRONT_DOOR_PORT,
   HAPROXY_STATS_PORT,
+  KAFKA_LAG_PORT,
   type LabService,
   labServices,
   PROMETHEUS_PORT,
@@ -15,6 +16,7 @@ import {
 } from './catalogue.ts';
 import {
   type Dependencies,
+  labKafkaBrokers,
   labSecret,
   populateProxies,
   proxiedDatabaseUrl,
@@ -50,12 +52,11 @@ function startInfrastructure(): boolean {
   return wasUp;
 }
 
-function serviceEnv(
-  service: LabService,
-  replica: number,
-  deps: Dependencies,
-  secret: string,
-): Record<string, string> {
+/** What every service is started with, beyond its own settings. */
+type LabContext = { deps: Dependencies; secret: string; kafkaBrokers: string };
+
+function serviceEnv(service: LabService, replica: number, context: LabContext): Record<string, string> {
+  const { deps, secret } = context;
   const lab = {
     frontDoor: `http://127.0.0.1:${FRONT_DOOR_PORT}`,
     providerSim: 'http://127.0.0.1:8085',
@@ -74,12 +75,12 @@ function serviceEnv(
     SHUTDOWN_DRAIN_MS: '6000',
     ...(service.database ? { DATABASE_URL: proxiedDatabaseUrl(deps, service.database) } : {}),
     ...(service.redis ? { REDIS_URL: proxiedRedisUrl() } : {}),
-    ...(service.kafka ? { KAFKA_BROKERS: deps.kafkaBrokers } : {}),
+    ...(service.kafka ? { KAFKA_BROKERS: context.kafkaBrokers } : {}),
     ...service.env?.(lab),
   };
 }
 
-function startServices(services: LabService[], deps: Dependencies, secret: string): LabProcess[] {
+function startServices(services: LabService[], context: LabContext): LabProcess[] {
   return services.flatMap((service) =>
     Array.from({ length: service.replicas }, (_, replica) =>
       startProcess({
@@ -87,12 +88,33 @@ function startServices(services: LabService[], deps: Dependencies, secret: strin
         url: `http://127.0.0.1:${replicaPort(service, replica)}`,
         command: process.execPath,
         args: ['--import', '@lab/service-kit/tracing', `services/${service.name}/src/main.ts`],
-        env: serviceEnv(service, replica, deps, secret),
+        env: serviceEnv(service, replica, context),
         cwd: ROOT.pathname,
         logFile: new URL(`${service.name}-r${replica + 1}.log`, RUN).pathname,
       }),
     ),
   );
+}
+
+/** The consumer-lag exporter, when a service consumes Kafka (kafka-lag-exporter.ts says why). */
+function startLagExporter(services: LabService[], deps: Dependencies): LabProcess[] {
+  const consumers = services.filter((service) => service.kafka).map((service) => service.name);
+  if (consumers.length === 0) return [];
+  return [
+    startProcess({
+      name: 'kafka-lag',
+      url: `http://127.0.0.1:${KAFKA_LAG_PORT}/metrics`,
+      command: process.execPath,
+      args: [
+        'tooling/lab/src/kafka-lag-exporter.ts',
+        deps.kafkaBrokers,
+        String(KAFKA_LAG_PORT),
+        ...consumers,
+      ],
+      cwd: ROOT.pathname,
+      logFile: new URL('kafka-lag.log', RUN).pathname,
+    }),
+  ];
 }
 
 function startEdge(services: LabService[]): LabProcess[] {
@@ -129,6 +151,7 @@ function startEdge(services: LabService[]): LabProcess[] {
 function readinessUrl(process: LabProcess): string {
   if (process.name === 'haproxy') return `http://127.0.0.1:${HAPROXY_STATS_PORT}/`;
   if (process.name === 'prometheus') return `http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`;
+  if (process.name === 'kafka-lag') return process.url;
   return `${process.url}/health/ready`;
 }
 
@@ -151,13 +174,13 @@ async function waitForAll(processes: LabProcess[]): Promise<boolean> {
   return true;
 }
 
-function seed(services: LabService[], deps: Dependencies, secret: string): void {
+function seed(services: LabService[], context: LabContext): void {
   for (const service of services.filter((s) => s.seed)) {
     say(`seeding ${service.name}`);
     const run = spawnSync('npm', ['run', 'seed', '-w', `@lab/${service.name}`], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, ...serviceEnv(service, 0, deps, secret) },
+      env: { ...process.env, ...serviceEnv(service, 0, context) },
     });
     if (run.status !== 0) say(`seeding ${service.name} failed (exit ${run.status}); the lab keeps running`);
   }
@@ -178,9 +201,15 @@ async function main(): Promise<void> {
   const infraWasUp = startInfrastructure();
   const deps = readDependencies(new URL('.lab/local.env', ROOT));
   await populateProxies(deps);
-  const secret = labSecret(new URL('.lab/lab.env', ROOT));
+  const kafka = await labKafkaBrokers(deps);
+  if (kafka.note) say(kafka.note);
+  const context = { deps, secret: labSecret(new URL('.lab/lab.env', ROOT)), kafkaBrokers: kafka.brokers };
   const services = labServices(ROOT);
-  const processes = [...startServices(services, deps, secret), ...startEdge(services)];
+  const processes = [
+    ...startServices(services, context),
+    ...startLagExporter(services, deps),
+    ...startEdge(services),
+  ];
   writeFileSync(
     new URL('lab.json', RUN),
     JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }),
@@ -206,7 +235,7 @@ async function main(): Promise<void> {
     await stopAll(processes, infraWasUp);
     process.exit(1);
   }
-  if (flags.seed) seed(services, deps, secret);
+  if (flags.seed) seed(services, context);
   say(
     `lab is up: front door http://127.0.0.1:${FRONT_DOOR_PORT}, logs in .lab/run/. Ctrl-C or \`npm stop\` stops it.`,
   );

@@ -1,15 +1,22 @@
 // `npm start` for real: the lab comes up with every service present in this checkout, each URL
-// it prints answers, a rolling restart of every replica under a steady 200 requests/s through
+// it prints answers, Kafka is reached through Toxiproxy (and `lab:fault` cuts it), a rolling restart of every replica under a steady 200 requests/s through
 // HAProxy fails no request, and `npm stop` (SIGTERM) drains and ends it with exit 0.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { FRONT_DOOR_PORT, labServices, PROMETHEUS_PORT } from '../src/catalogue.ts';
+import { FRONT_DOOR_PORT, labServices, PROMETHEUS_PORT, replicaPort } from '../src/catalogue.ts';
+import { labKafkaBrokers, readDependencies } from '../src/environment.ts';
+import { waitForHaproxy } from '../src/haproxy-stats.ts';
 import { steadyLoad } from '../src/steady-load.ts';
+import { checkKafkaThroughProxy, labFault } from './kafka-through-proxy.ts';
+import { checkSeries } from './series-check.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
 let lab: ChildProcess;
 let output = '';
+
+/** How long a phase of the series check's load lasts: a duration of traffic, not a wait for an event. */
+const loadFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves when the lab prints a line matching `pattern`; rejects if it exits first. */
 function waitForLine(pattern: RegExp): Promise<void> {
@@ -51,7 +58,8 @@ describe('the lab (npm start)', { timeout: 600_000 }, () => {
   it('prints a ready line for every replica, HAProxy and Prometheus, and each answers', async () => {
     const services = labServices(ROOT);
     const replicas = services.reduce((sum, service) => sum + service.replicas, 0);
-    assert.equal(output.match(/lab: ready /g)?.length, replicas + 2, output);
+    const lagExporter = services.some((service) => service.kafka) ? 1 : 0;
+    assert.equal(output.match(/lab: ready /g)?.length, replicas + 2 + lagExporter, output);
     for (const service of services) {
       for (const path of service.readPaths) {
         const port = service.routes.length > 0 ? FRONT_DOOR_PORT : service.port;
@@ -60,6 +68,73 @@ describe('the lab (npm start)', { timeout: 600_000 }, () => {
       }
     }
     assert.equal((await fetch(`http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`)).status, 200);
+  });
+
+  it('routes Kafka through the lab-kafka proxy, which lab:fault cuts and restores', async (t) => {
+    const kafka = await labKafkaBrokers(readDependencies(new URL('.lab/local.env', ROOT)));
+    if (kafka.note) return t.skip(kafka.note);
+    await checkKafkaThroughProxy(kafka.brokers);
+  });
+
+  it('has every series a dashboard or alert reads after a load with Redis slowed and Postgres cut during it', async () => {
+    const services = labServices(ROOT);
+    // Read paths through the front door. Pattern paths go to each replica directly: while a
+    // dependency is cut the replicas report not-ready and HAProxy takes them out, but the pattern
+    // (the limiter's breaker around Redis) must meet the fault to show it.
+    const urls = services.flatMap((service) => [
+      ...service.readPaths.map(
+        (path) => `http://127.0.0.1:${service.routes.length > 0 ? FRONT_DOOR_PORT : service.port}${path}`,
+      ),
+      ...(service.patternPaths ?? []).flatMap((path) =>
+        Array.from(
+          { length: service.replicas },
+          (_, i) => `http://127.0.0.1:${replicaPort(service, i)}${path}`,
+        ),
+      ),
+    ]);
+    let stopLoad = () => {};
+    const load = steadyLoad({
+      urls,
+      rate: 50,
+      until: new Promise<void>((resolve) => {
+        stopLoad = resolve;
+      }),
+      maxRequests: 10_000,
+    });
+    // Two faults: Redis slowed past the limiter's 100 ms time limit (a hung Redis is what its
+    // breaker is for; a refused connection skips the breaker and fails open at once) and Postgres
+    // cut (reads that need it answer 5xx). They come early, before the caller has spent its
+    // free-tier quota: a caller the limiter already refuses from its in-memory block list sends
+    // nothing to Redis. Refusals and local blocks come in the load after the restore.
+    try {
+      await loadFor(1_000);
+      labFault('redis', 'latency', '300');
+      labFault('postgres', 'cut');
+      await loadFor(5_000);
+    } finally {
+      labFault('postgres', 'restore');
+      labFault('redis', 'restore');
+    }
+    // Healthy again before the rolling restart: HAProxy's own checks see every replica UP.
+    const replicas = services.flatMap((s) =>
+      Array.from({ length: s.replicas }, (_, i) => [s.name, `r${i + 1}`]),
+    );
+    await Promise.all(
+      replicas.map(([backend, server]) => waitForHaproxy(backend as string, server as string, 'UP', 120_000)),
+    );
+    await loadFor(10_000);
+    stopLoad();
+    const report = await load;
+    const series = await checkSeries(
+      `http://127.0.0.1:${PROMETHEUS_PORT}`,
+      services.map((service) => service.name),
+      60_000,
+    );
+    console.log(
+      `series check: ${report.sent} requests (${report.failed} failed while the faults lasted); ${series.expected.length - series.missing.length} of ${series.expected.length} expected series present; not expected with these services: ${series.leftOut.join(', ')}`,
+    );
+    assert.ok(report.failed > 0, 'the faults were felt: some requests failed while Postgres was cut');
+    assert.deepEqual(series.missing, [], 'every series a dashboard or alert reads exists');
   });
 
   it('restarts every replica in turn under 200 requests/s without failing a request', async () => {

@@ -39,6 +39,7 @@ export const DEFAULT_TEST_FILES = [
   'packages/*/test/**/*.test.ts',
   'services/*/test/**/*.test.ts',
   'tooling/*/test/**/*.test.ts',
+  'experiments/test/**/*.test.ts',
 ];
 
 /**

@@ -238,6 +238,188 @@ export const DASHBOARDS: Dashboard[] = [
           },
         ],
       },
+      {
+        title: 'Rows Kafka refused for good',
+        panels: [
+          {
+            title: 'Halted relays (1 = stopped at a refused row)',
+            unit: 'short',
+            description: "A relay with the 'halt' policy stops at the row and waits for an operator.",
+            queries: [
+              { expr: 'max by (service, outbox) (outbox_relay_halted)', legend: '{{service}} {{outbox}}' },
+            ],
+          },
+          {
+            title: 'Parked rows (outbox_dead_letters)',
+            unit: 'short',
+            description:
+              "Rows a relay with the 'park' policy moved aside; each holds back its aggregate's later rows.",
+            queries: [
+              { expr: 'max by (service, outbox) (outbox_dead_letters)', legend: '{{service}} {{outbox}}' },
+            ],
+          },
+          {
+            title: 'Rows parked, by reason',
+            unit: 'short',
+            queries: [
+              {
+                expr: 'sum by (service, outbox, reason) (increase(outbox_parked_total[5m]))',
+                legend: '{{service}} {{outbox}} {{reason}}',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  {
+    uid: 'lab-kafka-lag',
+    title: 'Kafka consumer lag',
+    description:
+      'Messages each consumer group has not yet committed, read from the broker (a stuck consumer cannot report its own lag).',
+    rows: [
+      {
+        title: 'Lag',
+        panels: [
+          {
+            title: 'Lag by group and topic',
+            unit: 'short',
+            queries: [
+              {
+                expr: 'sum by (consumergroup, topic) (kafka_consumergroup_lag)',
+                legend: '{{consumergroup}} {{topic}}',
+              },
+            ],
+          },
+          {
+            title: 'Worst partition per group',
+            unit: 'short',
+            description: 'One hot key fills one partition: the sum hides it, the maximum shows it.',
+            queries: [
+              { expr: 'max by (consumergroup) (kafka_consumergroup_lag)', legend: '{{consumergroup}}' },
+            ],
+          },
+          {
+            title: 'Lag trend (messages per second; above 0 = falling behind)',
+            unit: 'short',
+            queries: [
+              {
+                expr: 'sum by (consumergroup) (deriv(kafka_consumergroup_lag[5m]))',
+                legend: '{{consumergroup}}',
+              },
+            ],
+          },
+          {
+            title: 'Consumed messages by outcome',
+            unit: 'ops',
+            queries: [
+              {
+                expr: 'sum by (service, group, outcome) (rate(outbox_consumer_messages_total[1m]))',
+                legend: '{{service}} {{group}} {{outcome}}',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  {
+    uid: 'lab-feed',
+    title: 'Feed fan-out',
+    description: 'How posts reach timelines: pushed at write time, or pulled at read time for celebrities.',
+    rows: [
+      {
+        title: 'Fan-out',
+        panels: [
+          {
+            title: 'Posts by strategy (push / pull)',
+            unit: 'ops',
+            queries: [
+              {
+                expr: 'sum by (strategy) (rate(feed_fanout_posts_total[1m]))',
+                legend: '{{strategy}}',
+              },
+            ],
+          },
+          {
+            title: 'Timeline writes per second',
+            unit: 'ops',
+            description:
+              'One post pushed to N followers is N writes: the write amplification of fan-out on write.',
+            queries: [{ expr: 'sum (rate(feed_fanout_writes_total[1m]))', legend: 'writes' }],
+          },
+          {
+            title: 'Writes per pushed post',
+            unit: 'short',
+            queries: [
+              {
+                expr: 'sum (rate(feed_fanout_writes_total[5m])) / sum (rate(feed_fanout_posts_total{strategy="push"}[5m]))',
+                legend: 'followers written per post',
+              },
+            ],
+          },
+          {
+            title: 'Feed reads by mode',
+            unit: 'ops',
+            description: 'degraded = Redis unavailable, the page was read from Postgres.',
+            queries: [{ expr: 'sum by (mode) (rate(feed_reads_total[1m]))', legend: '{{mode}}' }],
+          },
+        ],
+      },
+    ],
+  },
+  {
+    uid: 'lab-notifications',
+    title: 'Notifications by channel, provider and outcome',
+    description: 'Delivery jobs per lane, and every provider call: which provider took it and how it went.',
+    rows: [
+      {
+        title: 'Delivery',
+        panels: [
+          {
+            title: 'Jobs by channel and outcome',
+            unit: 'ops',
+            queries: [
+              {
+                expr: 'sum by (channel, outcome) (rate(notifications_messages_total[1m]))',
+                legend: '{{channel}} {{outcome}}',
+              },
+            ],
+          },
+          {
+            title: 'Provider calls by provider and outcome',
+            unit: 'ops',
+            queries: [
+              {
+                expr: 'sum by (channel, provider, outcome) (rate(notifications_provider_sends_total[1m]))',
+                legend: '{{channel}} {{provider}} {{outcome}}',
+              },
+            ],
+          },
+          {
+            title: 'Share of provider calls that failed, by provider',
+            unit: 'percentunit',
+            description:
+              'What the breaker and failover react to: a provider above its threshold loses its traffic.',
+            queries: [
+              {
+                expr: 'sum by (provider) (rate(notifications_provider_sends_total{outcome="failed"}[5m])) / sum by (provider) (rate(notifications_provider_sends_total[5m]))',
+                legend: '{{provider}}',
+              },
+            ],
+          },
+          {
+            title: 'Dead-lettered and deferred jobs',
+            unit: 'short',
+            queries: [
+              {
+                expr: 'sum by (channel, outcome) (increase(notifications_messages_total{outcome=~"dead_lettered|deferred"}[5m]))',
+                legend: '{{channel}} {{outcome}}',
+              },
+            ],
+          },
+        ],
+      },
     ],
   },
 ];

@@ -35,3 +35,18 @@ export function metricNamesOf(expr: string): string[] {
 export function exportedName(series: string): string {
   return series.replace(/_(bucket|count|sum)$/, '');
 }
+
+/**
+ * The vector selectors of an expression, as written (`name{matchers}` or a bare `name`), so the
+ * series check asks Prometheus for exactly the series a panel reads, label matchers included: a
+ * panel over `status_code=~"5.."` needs a 5xx series, not just any request series.
+ */
+export function selectorsOf(expr: string): string[] {
+  const selectors = new Set<string>();
+  for (const name of metricNamesOf(expr)) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const match of expr.matchAll(new RegExp(`(?<![\\w:])${escaped}(?![\\w:])\\s*(\\{[^}]*\\})?`, 'g')))
+      selectors.add(`${name}${match[1] ?? ''}`);
+  }
+  return [...selectors];
+}
