@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
-  CircuitOpenError,
   createCircuitBreaker,
+  isCircuitOpen,
 } from '@lab/resilience';
 import type { Registry } from 'prom-client';
 import { DeadlineTimer, RedisTimeoutError } from './deadline.ts';
@@ -384,7 +384,7 @@ class Limiter implements RateLimiter {
 }
 
 function reasonOf(error: unknown): RedisErrorReason {
-  if (error instanceof CircuitOpenError) return 'circuit_open';
+  if (isCircuitOpen(error)) return 'circuit_open';
   if (error instanceof RedisTimeoutError) return 'timeout';
   return 'error';
 }
