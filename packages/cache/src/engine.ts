@@ -3,7 +3,7 @@
 // lock with a bounded wait, the loader, and the fenced write back; a Redis failure only skips a layer.
 import { answerOf, type Entry, graceUntil, isNewerFresh } from './entry.ts';
 import { armHardTimeout, type Flight, offerStale, startFlight } from './flight.ts';
-import { L1_MISS, lookupL1 } from './l1-lookup.ts';
+import { createL1Lookup } from './l1-lookup.ts';
 import type { L1Store } from './l1-store.ts';
 import { createAttempt, FAILED } from './l2-attempt.ts';
 import type { Fence, L2Store } from './l2-store.ts';
@@ -37,6 +37,7 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
   const entryFor = (value: unknown, delta: number, options: WriteOptions | undefined, now?: number) =>
     newEntry(o, value, delta, options, now);
   const attempt = createAttempt(metrics);
+  const lookupL1 = l1 ? createL1Lookup({ o, metrics, l1, flights }) : undefined;
 
   const { storeNewer, storeLoaded } = createWriteBack({ o, metrics, l1, l2, attempt });
   const loadParts = { o, metrics, l1, l2, attempt, forget, entryFor, storeLoaded };
@@ -106,15 +107,19 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     loader: Loader<unknown>,
     options: WriteOptions | undefined,
   ): Promise<unknown> {
-    const found = l1 ? lookupL1({ o, metrics, l1, flights }, key) : L1_MISS;
-    if (found.kind === 'answer') {
-      if (found.refreshEarly) {
-        metrics.earlyRefreshes.value += 1;
-        startLoad(key, userKey, loader, options, found.entry, found.entry);
+    let known: Entry | undefined;
+    if (lookupL1) {
+      const found = lookupL1(key);
+      if (found.kind === 'answer' && found.entry) {
+        const entry = found.entry;
+        if (found.refreshEarly) {
+          metrics.earlyRefreshes.value += 1;
+          startLoad(key, userKey, loader, options, entry, entry);
+        }
+        return answerOf(entry);
       }
-      return answerOf(found.entry);
+      known = found.known;
     }
-    const known = found.known;
     let flight = flights.get(key);
     if (flight) {
       metrics.coalesced.value += 1;
