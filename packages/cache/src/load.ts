@@ -5,29 +5,15 @@ import type { Entry } from './entry.ts';
 import { graceUntil } from './entry.ts';
 import { CacheLoadTimeoutError } from './errors.ts';
 import { armHardTimeout, type Flight } from './flight.ts';
-import type { L1Store } from './l1-store.ts';
-import type { Attempt } from './l2-attempt.ts';
-import type { Fence, L2Store } from './l2-store.ts';
-import type { CacheMetrics } from './metrics.ts';
-import type { ResolvedOptions } from './options.ts';
+import type { Fence } from './l2-store.ts';
+import type { BatchParts } from './load-many.ts';
 import type { Loader, WriteOptions } from './types.ts';
 
-export type LoadParts = {
-  o: ResolvedOptions;
-  metrics: CacheMetrics;
-  l1: L1Store | undefined;
-  l2: L2Store | undefined;
-  attempt: Attempt;
-  forget: (key: string) => (flight: Flight) => void;
-  entryFor: (value: unknown, delta: number, options: WriteOptions | undefined, now?: number) => Entry;
-  storeLoaded: (
-    flight: Flight,
-    key: string,
-    entry: Entry,
-    token: string,
-    fence: Fence | undefined,
-  ) => Promise<void>;
-};
+/** The engine's parts a load uses: the same ones a batch load (load-many.ts) is given. */
+export type LoadParts = Pick<
+  BatchParts,
+  'o' | 'metrics' | 'l1' | 'l2' | 'attempt' | 'forget' | 'entryFor' | 'storeLoaded'
+>;
 
 /** What one load is for: the resolved and user keys, the loader, and the lock it holds (if any). */
 export type LoadRequest = {
