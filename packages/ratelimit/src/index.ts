@@ -22,6 +22,7 @@ export {
   type DecisionSource,
   type Level,
   type LevelDecision,
+  LIMITER_DEFAULTS,
   type LimitResult,
   type RateLimiter,
   type RateLimiterOptions,
