@@ -101,18 +101,30 @@ export async function createService<C extends BaseConfig, Parts = undefined>(
 
   const clients = await addClients({ name, config, logger }, options, health, steps);
   const deps = serviceDeps({ name, config, logger, registry, health, clients });
-  const parts = options.setup ? options.setup(deps) : (undefined as Parts);
-  const app = createHttpApp({
-    logger,
-    registry,
-    health,
-    bodyLimit: config.BODY_LIMIT,
-    // Only behind a proxy the operator names; the default (false) keeps X-Forwarded-For untrusted.
-    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-    routes: (expressApp) => options.routes?.(expressApp, deps, parts),
-  });
-  const workers = options.workers?.(deps, parts) ?? [];
-  return lifecycle({ options, deps, app, workers, clientSteps: steps, migrations: clients.migrations });
+  try {
+    const parts = options.setup ? options.setup(deps) : (undefined as Parts);
+    const app = createHttpApp({
+      logger,
+      registry,
+      health,
+      bodyLimit: config.BODY_LIMIT,
+      // Only behind a proxy the operator names; the default (false) keeps X-Forwarded-For untrusted.
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      routes: (expressApp) => options.routes?.(expressApp, deps, parts),
+    });
+    const workers = options.workers?.(deps, parts) ?? [];
+    return lifecycle({ options, deps, app, workers, clientSteps: steps, migrations: clients.migrations });
+  } catch (error) {
+    // The service's own set-up threw (a bad rule, a missing option): the clients are open, and
+    // left so they would keep the process alive instead of letting it exit with the error.
+    await undo(steps);
+    throw error;
+  }
+}
+
+/** Runs shutdown steps in reverse, each failure ignored: used only when start-up already failed. */
+async function undo(steps: ShutdownStep[]): Promise<void> {
+  for (const step of [...steps].reverse()) await step.run().catch(() => {});
 }
 
 type Clients = {
@@ -155,7 +167,7 @@ async function addClients<C extends BaseConfig, Parts>(
       Object.assign(clients, { kafka, kafkaAdmin: admin }, producer ? { producer } : {});
     }
   } catch (error) {
-    for (const step of [...steps].reverse()) await step.run().catch(() => {});
+    await undo(steps);
     throw error;
   }
   return clients;

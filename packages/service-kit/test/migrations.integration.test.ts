@@ -14,6 +14,7 @@ import {
   loadMigrations,
   MigrationError,
   runMigrations,
+  type ServiceDeps,
 } from '../src/index.ts';
 import { silentLogger, TEST_JWT_SECRET } from './fixtures/harness.ts';
 
@@ -225,6 +226,28 @@ describe('createService migrations', () => {
       const second = await createService({ name: 'ordered', config, logger: silentLogger, postgres });
       await second.stop();
       assert.deepEqual(second.migrations, { applied: [], alreadyApplied: 5 });
+    });
+  });
+
+  it("closes the clients it opened when the service's own setup throws", async () => {
+    await withDatabase('sk_setup_throws', async (db) => {
+      const config = loadConfig(baseConfigSchema, { DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET });
+      let seen: ServiceDeps | undefined;
+      await assert.rejects(
+        createService({
+          name: 'bad-setup',
+          config,
+          logger: silentLogger,
+          postgres: true,
+          setup: (deps) => {
+            seen = deps;
+            throw new Error('a bad rule');
+          },
+        }),
+        /a bad rule/,
+      );
+      // The pool was ended, so it cannot keep the process alive.
+      assert.equal((seen?.pg as { ended?: boolean } | undefined)?.ended, true);
     });
   });
 });
