@@ -19,4 +19,19 @@ export const TARGETS: FuzzTarget[] = [
     openapi: 'services/rate-limiter/openapi.yaml',
     scopes: 'admin service rate-limiter:inline',
   },
+  {
+    name: 'url-shortener',
+    port: 'auto',
+    // Its own topic prefix keeps the fuzz's events out of the lab's real topics.
+    start: 'env KAFKA_TOPIC_PREFIX=fuzz. node services/url-shortener/src/main.ts',
+    openapi: 'services/url-shortener/openapi.yaml',
+    scopes: '',
+  },
+  {
+    name: 'feed',
+    port: 'auto',
+    start: 'env FANOUT_GROUP=feed-fuzz node services/feed/src/main.ts',
+    openapi: 'services/feed/openapi.yaml',
+    scopes: '',
+  },
 ];

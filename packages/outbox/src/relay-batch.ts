@@ -13,6 +13,14 @@
 // A claimed batch goes out in sends of at most `maxBatchBytes` (outbox-message.ts), one after the
 // other. A send Kafka refuses fails the whole batch with OUTBOX_SEND_FAILED naming the rows of that
 // send; the relay decides whether that is transient or the broker's final word (relay-failure.ts).
+//
+// Sends run with tracing suppressed. Each row carries the trace of the transaction that wrote it
+// (its stored `traceparent`), and that is the trace its consumer must continue. The KafkaJS
+// instrumentation, when a process runs one, would open a producer span per message under the
+// relay's own context (a fresh root trace: the relay runs from a timer) and overwrite the stored
+// traceparent with it, cutting every trace at the relay. The price: no relay `send` spans.
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type pg from 'pg';
 import { OutboxError } from './errors.ts';
@@ -136,11 +144,13 @@ export async function drainOutbox(options: DrainOptions): Promise<number> {
 async function send(rows: readonly ClaimedRow[], options: DrainOptions): Promise<void> {
   for (const chunk of splitForSend(rows, options.maxBatchBytes, options.sendAlone)) {
     try {
-      await options.producer.sendBatch({
-        topicMessages: toTopicMessages(chunk),
-        acks: -1,
-        timeout: options.sendTimeoutMs,
-      });
+      await context.with(suppressTracing(context.active()), () =>
+        options.producer.sendBatch({
+          topicMessages: toTopicMessages(chunk),
+          acks: -1,
+          timeout: options.sendTimeoutMs,
+        }),
+      );
     } catch (error) {
       const first = chunk[0] as ClaimedRow;
       const what = chunk.length === 1 ? `row ${first.id}` : `${chunk.length} rows from ${first.id}`;

@@ -70,7 +70,7 @@ export async function createOutboxFixture(label: string): Promise<OutboxFixture>
       });
       try {
         await waitUntil(() => seen.length >= expected, {
-          timeoutMs: 15_000,
+          timeoutMs: 120_000, // was 15 s; a consumer group's first join under load takes long
           message: `${expected} messages read`,
         });
       } finally {

@@ -3,15 +3,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createTestRedis, type TestRedis } from '@lab/testkit';
+import type { Redis } from 'ioredis';
 import { ALGORITHMS, type Algorithm, type RateLimiter, type Rule } from '../src/index.ts';
-import { limiterOn, ready, sleep } from './support.ts';
+import { limiterOn, ready, redisNowMs, sleep, untilRedisTime } from './support.ts';
 
 let redis: TestRedis;
 let limiter: RateLimiter;
+/** A second connection that reads Redis's clock. */
+let admin: Redis;
 
 before(async () => {
   redis = await createTestRedis('ratelimit-algorithms');
   limiter = limiterOn(await ready(redis.connect()), redis.prefix);
+  admin = await ready(redis.connect());
 });
 after(() => redis.cleanup());
 
@@ -71,19 +75,33 @@ for (const algorithm of ALGORITHMS) {
     });
 
     test('admits again after the reported retry time, and fully after the reset', async () => {
+      // Was: three admissions then "the fourth is refused", then host sleeps of retryAfter + 25 ms.
+      // Under load the admissions spread over more than one refill interval (200 ms here), so the
+      // fourth could be admitted, and a host sleep is not Redis's clock. Now: drain until Redis
+      // refuses, then wait on Redis's own clock (TIME) for the times it reported.
       const policy = rule(algorithm, 3, 600, 'reset');
       const key = `reset-${algorithm}`;
-      for (let i = 0; i < 3; i += 1) assert.equal((await limiter.check(policy, key)).allowed, true);
-      const refused = await limiter.check(policy, key);
-      assert.equal(refused.allowed, false);
+      let admitted = 0;
+      let refused = await limiter.check(policy, key);
+      for (; refused.allowed && admitted < 100; refused = await limiter.check(policy, key)) admitted += 1;
+      assert.equal(refused.allowed, false, 'refused once the quota is spent');
+      assert.equal(refused.source, 'redis');
+      assert.ok(admitted >= 3, `admitted ${admitted} before the first refusal`);
+      assert.ok(refused.retryAfterMs > 0, `retryAfter ${refused.retryAfterMs}`);
       assert.ok(refused.retryAfterMs <= maxRetry(algorithm, 600), `retryAfter ${refused.retryAfterMs}`);
-      // Redis's clock decides; waiting the reported time (plus scheduling slack) must be enough.
-      await sleep(refused.retryAfterMs + 25);
+      // The refusal was decided at or before this reading of Redis's clock; the in-memory block
+      // runs on the host clock, so the host waits the retry time too.
+      const refusedBy = await redisNowMs(admin);
+      await sleep(refused.retryAfterMs);
+      await untilRedisTime(admin, refusedBy + refused.retryAfterMs + 1);
       const again = await limiter.check(policy, key);
       assert.equal(again.allowed, true, `allowed after retryAfter (${refused.retryAfterMs} ms)`);
-      await sleep(again.resetMs + 25);
+      assert.equal(again.source, 'redis');
+      const admittedBy = await redisNowMs(admin);
+      await untilRedisTime(admin, admittedBy + again.resetMs + 1);
       const fresh = await limiter.check(policy, key);
       assert.equal(fresh.allowed, true);
+      assert.equal(fresh.source, 'redis');
       assert.equal(fresh.remaining, 2, 'a full quota after the reset time');
     });
   });

@@ -56,15 +56,20 @@ async function attempt(run: number): Promise<Attempt | undefined> {
   await Promise.all(ALGORITHMS.map(async (a) => second.set(a, await burst(a, `${run}`))));
   const secondPhase = phase();
   if (windowIndex() !== secondWindow || secondWindow !== firstWindow + 1) return undefined;
-  return { first, second, secondPhase, spanMs: Date.now() - startedAt };
+  const spanMs = Date.now() - startedAt;
+  // The sliding log's "nothing more" needs the first burst still inside the window the second
+  // one sees: a run that took longer did not test it, so it is a missed aim, not a failure.
+  return spanMs < WINDOW_MS ? { first, second, secondPhase, spanMs } : undefined;
 }
 
 test('boundary burst: fixed window 2x, sliding log 1x, sliding counter within limit x (1 + f)', async () => {
   let result: Attempt | undefined;
-  for (let run = 0; run < 4 && !result; run += 1) result = await attempt(run);
-  assert.ok(result, 'could not place two bursts around a window edge in 4 tries');
+  // Was: 4 tries, then a wall-clock assertion on the span. A loaded machine misses the edge more
+  // often, so a missed aim (either burst slipping, or the pair spanning a window) is retried, up
+  // to a bound that only ends a machine too slow to aim at all. Each try costs about one second.
+  for (let run = 0; run < 30 && !result; run += 1) result = await attempt(run);
+  assert.ok(result, 'could not place two bursts around a window edge in 30 tries');
   const { first, second, secondPhase, spanMs } = result;
-  assert.ok(spanMs < WINDOW_MS, `both bursts within one window length (${spanMs} ms)`);
   for (const algorithm of ALGORITHMS) assert.equal(first.get(algorithm), LIMIT, `${algorithm}: first burst`);
 
   // Fixed window: the counter resets at the edge, so the second full burst passes too.

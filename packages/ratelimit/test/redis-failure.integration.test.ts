@@ -1,7 +1,11 @@
-// Redis trouble through Toxiproxy: the link cut, then Redis "up" but answering after a second.
-// Every decision must follow the rule's fail mode (or the insurance limiter) within 50 ms, never
-// hang; the breaker opens so later checks do not even try; after the restore Redis decides again.
+// Redis trouble through Toxiproxy: the link cut, then Redis "up" but answering after two seconds.
+// Every decision must follow the rule's fail mode (or the insurance limiter), never hang: a cut
+// link is decided without waiting at all, a hanging Redis by the time limit and then the open
+// breaker; after the restore Redis decides again. The tests assert WHICH bound ended each check
+// (the error reasons the limiter counts), not elapsed milliseconds: a loaded machine stretches any
+// wall-clock bound, while "the time limit ended it, not Redis's answer" holds at any speed.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import {
   createFaultProxy,
@@ -13,10 +17,10 @@ import {
   waitUntil,
 } from '@lab/testkit';
 import { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { LimitResult, RateLimiter, Rule } from '../src/index.ts';
 import { limiterOn, metricValue, ready } from './support.ts';
 
-const BOUND_MS = 50;
 const openRule: Rule = {
   name: 'open',
   algorithm: 'token-bucket',
@@ -41,11 +45,12 @@ const insuredRule: Rule = {
 let redis: TestRedis;
 let proxy: FaultProxy;
 let client: Redis;
-let open: RateLimiter & { registry: import('prom-client').Registry };
-let closed: RateLimiter;
-let insured: RateLimiter;
+type Limiter = RateLimiter & { registry: Registry };
+let open: Limiter;
+let closed: Limiter;
+let insured: Limiter;
 /** No breaker: every check during a hang waits out the time limit alone. */
-let unguarded: RateLimiter;
+let unguarded: Limiter;
 
 before(async () => {
   redis = await createTestRedis('ratelimit-failure');
@@ -60,8 +65,10 @@ before(async () => {
   });
   client.on('error', () => {});
   await ready(client);
+  // The time limit is far below Redis's hang (2 s) but far above a healthy reply on a loaded
+  // machine: at 20 ms, a healthy check under load timed out and fell back before any fault.
   const shared = {
-    timeoutMs: 20,
+    timeoutMs: 250,
     breaker: {
       window: { type: 'count' as const, size: 10 },
       minimumCalls: 3,
@@ -85,24 +92,41 @@ after(async () => {
   await redis.cleanup();
 });
 
-async function timed(check: Promise<LimitResult>): Promise<{ result: LimitResult; ms: number }> {
-  const started = performance.now();
-  const result = await check;
-  return { result, ms: performance.now() - started };
+const REASONS = ['not_ready', 'error', 'timeout', 'circuit_open'] as const;
+type Reason = (typeof REASONS)[number];
+
+/** How many checks of this limiter fell back, by what ended them (ratelimit_redis_errors_total). */
+async function fallbacks(limiter: Limiter): Promise<Record<Reason, number>> {
+  const counts = {} as Record<Reason, number>;
+  for (const reason of REASONS) {
+    counts[reason] = await metricValue(limiter.registry, 'ratelimit_redis_errors_total', {
+      limiter: limiter.name,
+      reason,
+    });
+  }
+  return counts;
 }
 
-async function everyModeHolds(label: string): Promise<void> {
+function grew(before: Record<Reason, number>, after: Record<Reason, number>): Record<Reason, number> {
+  return Object.fromEntries(REASONS.map((r) => [r, after[r] - before[r]])) as Record<Reason, number>;
+}
+
+/** Ten checks per fail mode: each follows the rule's fail mode; returns what ended them. */
+async function everyModeHolds(label: string): Promise<Record<Reason, number>[]> {
+  const before = [await fallbacks(open), await fallbacks(closed)];
   for (let i = 0; i < 10; i += 1) {
-    const a = await timed(open.check(openRule, 'k'));
-    assert.equal(a.result.allowed, true, `${label}: fail-open allows`);
-    assert.equal(a.result.source, 'fail-open');
-    assert.ok(a.ms < BOUND_MS, `${label}: fail-open decided in ${a.ms.toFixed(1)} ms`);
-    const b = await timed(closed.check(closedRule, 'k'));
-    assert.equal(b.result.allowed, false, `${label}: fail-closed refuses`);
-    assert.equal(b.result.source, 'fail-closed');
-    assert.ok(b.result.retryAfterMs > 0);
-    assert.ok(b.ms < BOUND_MS, `${label}: fail-closed decided in ${b.ms.toFixed(1)} ms`);
+    const a = await open.check(openRule, 'k');
+    assert.equal(a.allowed, true, `${label}: fail-open allows`);
+    assert.equal(a.source, 'fail-open');
+    const b = await closed.check(closedRule, 'k');
+    assert.equal(b.allowed, false, `${label}: fail-closed refuses`);
+    assert.equal(b.source, 'fail-closed');
+    assert.ok(b.retryAfterMs > 0);
   }
+  return [
+    grew(before[0] as Record<Reason, number>, await fallbacks(open)),
+    grew(before[1] as Record<Reason, number>, await fallbacks(closed)),
+  ];
 }
 
 async function recovers(): Promise<void> {
@@ -112,7 +136,7 @@ async function recovers(): Promise<void> {
     [insured, insuredRule],
   ] as const) {
     await waitUntil(async () => (await limiter.check(rule, 'after')).source === 'redis', {
-      timeoutMs: 10_000,
+      timeoutMs: 60_000, // only ends a broken test; a loaded machine may take seconds to reconnect
       message: `${limiter.name} decides with Redis again`,
     });
   }
@@ -120,19 +144,25 @@ async function recovers(): Promise<void> {
 }
 
 describe('Redis cut', () => {
-  test('decisions follow the fail mode within 50 ms; the insurance limiter takes over', async () => {
-    assert.equal((await open.check(openRule, 'k')).source, 'redis');
+  test('decisions follow the fail mode without waiting; the insurance limiter takes over', async () => {
+    // Was: every check timed with performance.now() and asserted under 50 ms, which a loaded
+    // machine overshoots. Now: once the client has seen the link close, no check may wait for the
+    // time limit: each is decided at once (not_ready) or by the open breaker, never by a timeout.
+    await recovers(); // Redis decides before the cut (a first check may still be connecting)
+    const closedLink = once(client, 'close');
     await proxy.cut();
-    await everyModeHolds('cut');
-    // Insurance: an in-memory limit of the same size, enforced on this instance alone.
-    const decisions: LimitResult[] = [];
-    for (let i = 0; i < 8; i += 1) {
-      const { result, ms } = await timed(insured.check(insuredRule, 'insured-key'));
-      assert.ok(ms < BOUND_MS, `insurance decided in ${ms.toFixed(1)} ms`);
-      decisions.push(result);
+    await closedLink;
+    for (const ended of await everyModeHolds('cut')) {
+      assert.equal(ended.timeout, 0, `no check waited for the time limit: ${JSON.stringify(ended)}`);
+      assert.equal(ended.not_ready + ended.circuit_open + ended.error, 10, JSON.stringify(ended));
     }
+    // Insurance: an in-memory limit of the same size, enforced on this instance alone.
+    const before = await fallbacks(insured);
+    const decisions: LimitResult[] = [];
+    for (let i = 0; i < 8; i += 1) decisions.push(await insured.check(insuredRule, 'insured-key'));
     assert.ok(decisions.every((d) => d.source === 'insurance'));
     assert.equal(decisions.filter((d) => d.allowed).length, 5);
+    assert.equal(grew(before, await fallbacks(insured)).timeout, 0, 'insurance decided without waiting');
     assert.ok((await metricValue(open.registry, 'ratelimit_redis_errors_total', { limiter: 'open' })) > 0);
   });
 
@@ -142,30 +172,33 @@ describe('Redis cut', () => {
   });
 });
 
-describe('Redis hanging (answers after 1 s)', () => {
-  test('the time limit and then the open breaker keep every decision under 50 ms', async () => {
-    await proxy.addLatency(1_000);
-    await everyModeHolds('latency');
-    // A few timeouts (enough for the failure rate over minimumCalls) open the breaker: later checks
-    // do not wait for the time limit at all.
+describe('Redis hanging (answers after 2 s)', () => {
+  test('the time limit and then the open breaker decide every check, not the late answer', async () => {
+    // Was: asserted each decision under 50 ms of wall clock. Now: every check fell back (none
+    // waited the 2 s for Redis's answer), each ended by the time limit or the open breaker,
+    // and the breaker did open, so later checks did not even wait for the time limit.
+    await proxy.addLatency(2_000);
+    const [openEnded, closedEnded] = (await everyModeHolds('latency')) as [
+      Record<Reason, number>,
+      Record<Reason, number>,
+    ];
+    for (const ended of [openEnded, closedEnded]) {
+      assert.equal(ended.timeout + ended.circuit_open, 10, `ended by a bound: ${JSON.stringify(ended)}`);
+      assert.ok(ended.timeout >= 1 && ended.circuit_open > 0, JSON.stringify(ended));
+    }
     assert.equal(open.breaker?.state, 'open');
-    const timeouts = await metricValue(open.registry, 'ratelimit_redis_errors_total', {
-      limiter: 'open',
-      reason: 'timeout',
-    });
-    const rejected = await metricValue(open.registry, 'ratelimit_redis_errors_total', {
-      limiter: 'open',
-      reason: 'circuit_open',
-    });
-    assert.ok(timeouts >= 1 && rejected > 0, `timeouts ${timeouts}, fast rejections ${rejected}`);
   });
 
-  test('the time limit alone, with no breaker to open, decides every check within 50 ms', async () => {
+  test('the time limit alone, with no breaker to open, ends every check', async () => {
+    // Was: asserted each check under 50 ms of wall clock. Now: each of the five fell back, and the
+    // limiter counted five time-limit expiries: the bound that fired is the time limit.
+    const before = await fallbacks(unguarded);
     for (let i = 0; i < 5; i += 1) {
-      const { result, ms } = await timed(unguarded.check(openRule, 'unguarded'));
+      const result = await unguarded.check(openRule, 'unguarded');
       assert.equal(result.source, 'fail-open');
-      assert.ok(ms < BOUND_MS, `time limit decided in ${ms.toFixed(1)} ms`);
     }
+    const ended = grew(before, await fallbacks(unguarded));
+    assert.deepEqual(ended, { not_ready: 0, error: 0, timeout: 5, circuit_open: 0 });
   });
 
   test('after the restore Redis decides again', async () => {

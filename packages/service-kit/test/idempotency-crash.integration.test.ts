@@ -46,7 +46,7 @@ test('a crash between the commit and the response does not run the handler again
       response = await post(restarted.url, key, token);
       return response.status !== 409;
     },
-    { timeoutMs: 15_000, intervalMs: 100, message: 'the retry to settle' },
+    { timeoutMs: 120_000, intervalMs: 100, message: 'the retry to settle' }, // was 15 s: a bound, not a speed
   );
   const text = await response.text();
   assert.equal(response.status, 201, text);

@@ -91,8 +91,10 @@ describe('Idempotency-Key', () => {
 
   it('runs the handler exactly once for 20 concurrent duplicates; the rest get 409 or the replay', async () => {
     const key = randomUUID();
+    // Was a 300 ms handler: on a loaded machine the 20 requests could arrive spread over more than
+    // that, and none overlap. 2 s is a window no healthy run misses.
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => post('/v1/items', { name: 'concurrent', delayMs: 300 }, { key })),
+      Array.from({ length: 20 }, () => post('/v1/items', { name: 'concurrent', delayMs: 2_000 }, { key })),
     );
     assert.equal(await itemsNamed('concurrent'), 1);
     const originals = results.filter((r) => r.status === 201 && !r.replayed);
@@ -112,7 +114,9 @@ describe('Idempotency-Key', () => {
 
   it('answers 409 while the first request runs, and 422 if the in-flight key comes with another body', async () => {
     const key = randomUUID();
-    const first = post('/v1/items', { name: 'in-flight', delayMs: 2_000 }, { key });
+    // Was a 2 s handler: after the claim is seen, two more round trips must land inside it, which
+    // a loaded machine could miss. 5 s is the example app's maximum and a wide margin.
+    const first = post('/v1/items', { name: 'in-flight', delayMs: 5_000 }, { key });
     // Deterministic overlap: wait until the first request's claim is in the table.
     await waitUntil(
       async () =>
@@ -122,9 +126,9 @@ describe('Idempotency-Key', () => {
             [key],
           )
         ).rowCount === 1,
-      { timeoutMs: 5_000, message: 'the first request to claim the key' },
+      { timeoutMs: 60_000, message: 'the first request to claim the key' },
     );
-    const duplicate = await post('/v1/items', { name: 'in-flight', delayMs: 2_000 }, { key });
+    const duplicate = await post('/v1/items', { name: 'in-flight', delayMs: 5_000 }, { key });
     assert.equal(duplicate.status, 409, duplicate.text);
     assert.equal(JSON.parse(duplicate.text).code, 'IDEMPOTENCY_KEY_IN_FLIGHT');
     assert.equal(duplicate.retryAfter, '1');

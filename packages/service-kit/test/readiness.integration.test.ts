@@ -51,7 +51,7 @@ async function readiness(): Promise<{ status: number; checks: Record<string, boo
 
 const becomes = (status: number, message: string) =>
   waitUntil(async () => (await readiness()).status === status, {
-    timeoutMs: 10_000,
+    timeoutMs: 60_000, // was 10 s: only ends a broken test (reconnects are slow on a loaded machine)
     intervalMs: 100,
     message,
   });

@@ -129,7 +129,7 @@ describe('createService', () => {
           () => false,
           () => true,
         ),
-      { timeoutMs: 2_000, message: 'connections to be refused after the drain' },
+      { timeoutMs: 60_000, message: 'connections to be refused after the drain' }, // was 2 s
     );
   });
 

@@ -6,6 +6,7 @@ export {
   type DependencyUrls,
   START_LOCAL_STACK_HINT,
 } from './dependency-source.ts';
+export { freePort } from './free-port.ts';
 export { createTestKafka, type TestKafka } from './kafka.ts';
 export { createKafkaFaultProxy, type KafkaFaultProxy } from './kafka-fault-proxy.ts';
 export { createTestDatabase, databaseUrlFor, type TestDatabase } from './postgres.ts';

@@ -39,6 +39,11 @@ export async function createTestBed(label: string): Promise<TestBed> {
         PORT: '0',
         LOG_LEVEL: 'silent',
         SHUTDOWN_DRAIN_MS: '0',
+        // Tests not about Redis faults: a check's time limit far above a loaded machine's Redis
+        // round trip (the 50 ms default made a healthy check fail open under load), and a rule
+        // cache TTL far above any wait, so a change seen by another replica was pushed, not expired.
+        LIMITER_TIMEOUT_MS: '30000',
+        POLICY_CACHE_TTL_MS: '3600000',
         ...env,
       });
       const service = await createRateLimiterService(config);

@@ -28,7 +28,26 @@ export function createPgPool(options: PostgresOptions): PgPool {
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash
   // the process. The pool drops that client and the next checkout reconnects.
   pool.on('error', () => {});
+  guardCheckedOutClients(pool);
   return pool;
+}
+
+/**
+ * A client checked out of the pool has no 'error' listener (the pool listens only on idle
+ * clients), so a connection that dies while a client is held -- by a transaction between
+ * statements, or by the outbox relay's leadership session while it waits on Kafka -- emits an
+ * unhandled 'error' and ends the process. The failure still reaches the code holding the client
+ * as the rejection of its current or next query, which is where it is handled; this listener only
+ * keeps the same error from also being thrown at the process. (Found by the URL shortener's
+ * Postgres-cut test.)
+ */
+function guardCheckedOutClients(pool: pg.Pool): void {
+  const guarded = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => {
+    if (guarded.has(client)) return;
+    guarded.add(client);
+    client.on('error', () => {});
+  });
 }
 
 export function postgresCheck(pool: PgPool, timeoutMs = 1_000): ReadinessCheck {

@@ -12,9 +12,6 @@ export const PENDING_METRICS: Readonly<Record<string, string>> = {
   notifications_messages_total: 'wt/notifications (services/notifications/src/workers/delivery-metrics.ts)',
   notifications_provider_sends_total:
     'wt/notifications (services/notifications/src/workers/delivery-metrics.ts)',
-  feed_fanout_writes_total: 'wt/feed (services/feed/src/adapters/metrics.ts)',
-  feed_fanout_posts_total: 'wt/feed (services/feed/src/adapters/metrics.ts)',
-  feed_reads_total: 'wt/feed (services/feed/src/adapters/metrics.ts)',
 };
 
 const OUTBOX_SERVICES = ['url-shortener', 'notifications', 'feed'];

@@ -1,0 +1,113 @@
+// GET|HEAD /{code}: the product's hot path. Written against node's own request and response
+// (express's extend them), so the same handler serves both the express route and the fast path
+// that skips express's router (fast-path.ts). Per request: validate the code's shape (other
+// paths never reach the cache: no junk keys), one cache lookup (no I/O when the code is hot), the
+// decision (redirect.ts in domain), the response, one click pushed into a buffer (GET only: HEAD
+// comes from link checkers and previews, not visitors), and proportionate observability.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Logger, PROBLEM_CONTENT_TYPE, problem, resolveRequestId } from '@lab/service-kit';
+import proxyaddr from 'proxy-addr';
+import type { RawClick } from '../adapters/click-publisher.ts';
+import { boundedHeader } from '../domain/click-fields.ts';
+import { CODE_PATTERN, RESERVED_ALIASES } from '../domain/link-input.ts';
+import { type CachedLink, decideRedirect } from '../domain/redirect.ts';
+import type { RedirectObserver } from './redirect-observability.ts';
+
+export type RedirectDeps = {
+  lookup: (code: string) => Promise<CachedLink | undefined>;
+  recordClick: (click: RawClick) => void;
+  observe: RedirectObserver;
+  logger: Logger;
+  /** express's 'trust proxy' setting, so the visitor's address is read the same way. */
+  trustProxy: string;
+};
+
+export type RawHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** The code of a `/{code}` path (query ignored), or undefined when the path cannot be one. */
+export function codeOfPath(url: string | undefined): string | undefined {
+  if (!url?.startsWith('/')) return undefined;
+  const end = url.indexOf('?');
+  const code = end < 0 ? url.slice(1) : url.slice(1, end);
+  // Reserved words are the service's own paths (/metrics): never a code, never a lookup.
+  return CODE_PATTERN.test(code) && !RESERVED_ALIASES.has(code.toLowerCase()) ? code : undefined;
+}
+
+export function redirectHandler(deps: RedirectDeps): RawHandler {
+  const trust = proxyaddr.compile(deps.trustProxy.split(',').map((part) => part.trim()));
+
+  const answer = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
+    const code = codeOfPath(req.url);
+    let link: CachedLink | undefined;
+    try {
+      link = code === undefined ? undefined : await deps.lookup(code);
+    } catch (error) {
+      // Nothing cached and Postgres unreachable: the one expected way a redirect fails.
+      deps.logger.error({ err: error, requestId }, 'link lookup failed');
+      sendProblem(res, req, requestId, 503, 'LINK_LOOKUP_FAILED', 'The link could not be looked up; retry.');
+      return;
+    }
+    const decision = decideRedirect(link, Date.now());
+    if (decision.kind === 'not_found') {
+      sendProblem(res, req, requestId, 404, 'LINK_NOT_FOUND', 'No link has this code.');
+      return;
+    }
+    if (decision.kind === 'gone') {
+      const deleted = decision.reason === 'deleted';
+      const detail = deleted ? 'This link was deleted.' : 'This link has expired.';
+      sendProblem(res, req, requestId, 410, deleted ? 'LINK_DELETED' : 'LINK_EXPIRED', detail);
+      return;
+    }
+    res.statusCode = decision.status;
+    res.setHeader('Location', decision.location);
+    // 301 is cached by browsers anyway; bound it so a changed mind is not permanent. 302 is not
+    // cached by default, which is what keeps every click visible.
+    res.setHeader('Cache-Control', decision.status === 301 ? 'public, max-age=86400' : 'private, no-cache');
+    res.setHeader('Content-Length', '0');
+    res.end();
+    if (req.method === 'GET' && code !== undefined) {
+      deps.recordClick({
+        code,
+        at: Date.now(),
+        address: proxyaddr(req, trust),
+        userAgent: boundedHeader(req.headers['user-agent']),
+        referrer: boundedHeader(req.headers.referer),
+      });
+    }
+  };
+
+  return async (req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = resolveRequestId(req.headers['x-request-id']);
+    res.setHeader('X-Request-Id', requestId);
+    res.once('finish', () => deps.observe(req, res, started, requestId));
+    try {
+      await answer(req, res, requestId);
+    } catch (error) {
+      // The fast path has no express error handler behind it: an unexpected throw must become a
+      // 500 problem here, never an unhandled rejection that would end the process.
+      deps.logger.error({ err: error, requestId }, 'redirect failed');
+      if (res.headersSent) res.destroy();
+      else sendProblem(res, req, requestId, 500, 'INTERNAL', 'An unexpected error occurred.');
+    }
+  };
+}
+
+function sendProblem(
+  res: ServerResponse,
+  req: IncomingMessage,
+  requestId: string,
+  status: number,
+  code: string,
+  detail: string,
+): void {
+  const body = JSON.stringify({
+    ...problem({ status, code, detail }),
+    instance: (req.url ?? '').split('?')[0],
+    requestId,
+  });
+  res.statusCode = status;
+  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,138 @@
+// Faults at the dependency, through Toxiproxy: with Redis cut, redirects are served from Postgres
+// (and from L1 for hot codes); with Postgres cut, cached codes still redirect and an uncached one
+// is a 503 problem, not a hang or a crash; with Kafka cut, redirects are unaffected, clicks beyond the bounded
+// buffer are dropped and counted, and clicks flow again once Kafka is back.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import {
+  createFaultProxy,
+  createKafkaFaultProxy,
+  type FaultProxy,
+  hostPortOf,
+  testDependencies,
+  throughProxy,
+  waitUntil,
+} from '@lab/testkit';
+import { call, createTestBed, type TestBed } from './support.ts';
+
+const beds: TestBed[] = [];
+const proxies: FaultProxy[] = [];
+after(async () => {
+  // Services first: they must still reach Kafka through their proxy to leave their groups.
+  for (const bed of beds) await bed.cleanup();
+  for (const proxy of proxies) await proxy.remove().catch(() => {});
+});
+
+test('Redis cut: redirects are still served, cold codes from Postgres', async () => {
+  const bed = await createTestBed('urlsh_redis');
+  beds.push(bed);
+  const { redisUrl } = await testDependencies();
+  const proxy = await createFaultProxy('urlsh-redis', hostPortOf(redisUrl));
+  proxies.push(proxy);
+  const svc = await bed.start({ REDIS_URL: throughProxy(redisUrl, proxy) });
+  const token = await bed.token();
+  const hot = (await call(svc.url, 'POST', '/v1/urls', { body: { url: 'https://example.com/hot' }, token }))
+    .body.code as string;
+  const cold = (await call(svc.url, 'POST', '/v1/urls', { body: { url: 'https://example.com/cold' }, token }))
+    .body.code as string;
+  assert.equal((await call(svc.url, 'GET', `/${hot}`)).status, 302);
+
+  await proxy.cut();
+  try {
+    const readsBefore = await svc.metric('url_link_db_reads_total');
+    for (let i = 0; i < 20; i += 1) {
+      assert.equal((await call(svc.url, 'GET', `/${hot}`)).status, 302);
+      const reply = await call(svc.url, 'GET', `/${cold}`);
+      assert.equal(reply.status, 302);
+      assert.equal(reply.headers.get('location'), 'https://example.com/cold');
+    }
+    assert.ok(
+      (await svc.metric('url_link_db_reads_total')) - readsBefore >= 1,
+      'the cold code came from Postgres',
+    );
+    assert.equal((await call(svc.url, 'GET', '/Unknown1')).status, 404);
+  } finally {
+    await proxy.restore();
+  }
+});
+
+test('Kafka cut: redirects unaffected, drops counted, clicks flow again after restore', async () => {
+  const bed = await createTestBed('urlsh_kafka');
+  beds.push(bed);
+  const { proxy, socketFactory } = await createKafkaFaultProxy('urlsh-kafka');
+  proxies.push(proxy);
+  const svc = await bed.start(
+    { CLICK_BUFFER_MAX: '5', CLICK_SEND_TIMEOUT_MS: '500' },
+    { kafkaSocketFactory: socketFactory },
+  );
+  const token = await bed.token();
+  const code = (await call(svc.url, 'POST', '/v1/urls', { body: { url: 'https://example.com/k' }, token }))
+    .body.code as string;
+  const totalClicks = async () =>
+    (await call(svc.url, 'GET', `/v1/urls/${code}/stats`, { token })).body.totalClicks as number;
+
+  assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302);
+  await waitUntil(async () => (await totalClicks()) === 1, { timeoutMs: 60_000, intervalMs: 200 });
+
+  await proxy.cut();
+  const during = 30;
+  for (let i = 0; i < during; i += 1) assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302);
+  await waitUntil(async () => (await svc.metric('url_clicks_dropped_total')) > 0, {
+    timeoutMs: 30_000,
+    message: 'clicks beyond the buffer were dropped and counted',
+  });
+  await proxy.restore();
+
+  const afterRestore = 3;
+  for (let i = 0; i < afterRestore; i += 1)
+    assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302);
+  // Every click that was not dropped arrives exactly once (resent batches are deduplicated).
+  let expected = 0;
+  await waitUntil(
+    async () => {
+      expected = 1 + during + afterRestore - (await svc.metric('url_clicks_dropped_total'));
+      return (await totalClicks()) === expected;
+    },
+    { timeoutMs: 90_000, intervalMs: 250, message: 'clicks flowed again after the restore' },
+  ).catch(async (error) => {
+    const state = {
+      totalClicks: await totalClicks(),
+      expected,
+      published: await svc.metric('url_clicks_published_total'),
+      sendFailures: await svc.metric('url_click_send_failures_total'),
+      buffered: await svc.metric('url_click_buffer_size'),
+      consumed: await svc.metric('outbox_consumer_messages_total'),
+    };
+    throw new Error(`${(error as Error).message}: ${JSON.stringify(state)}`);
+  });
+  assert.ok(expected > 1 + afterRestore - 1);
+});
+
+test('Postgres cut: cached codes still redirect, an uncached one is a 503 problem', async () => {
+  const bed = await createTestBed('urlsh_pg');
+  beds.push(bed);
+  const proxy = await createFaultProxy('urlsh-pg', hostPortOf(bed.db.url));
+  proxies.push(proxy);
+  const svc = await bed.start({ DATABASE_URL: throughProxy(bed.db.url, proxy) });
+  const token = await bed.token();
+  const make = async (url: string) =>
+    (await call(svc.url, 'POST', '/v1/urls', { body: { url }, token })).body.code as string;
+  const cached = await make('https://example.com/cached');
+  const uncached = await make('https://example.com/uncached');
+  assert.equal((await call(svc.url, 'GET', `/${cached}`)).status, 302);
+
+  await proxy.cut();
+  try {
+    assert.equal((await call(svc.url, 'GET', `/${cached}`)).status, 302);
+    const failed = await call(svc.url, 'GET', `/${uncached}`);
+    assert.equal(failed.status, 503);
+    assert.equal(failed.body.code, 'LINK_LOOKUP_FAILED');
+    assert.equal(failed.headers.get('content-type'), 'application/problem+json');
+  } finally {
+    await proxy.restore();
+  }
+  await waitUntil(async () => (await call(svc.url, 'GET', `/${uncached}`)).status === 302, {
+    timeoutMs: 30_000,
+    message: 'the uncached code redirects once Postgres is back',
+  });
+});
