@@ -19,9 +19,9 @@ import { CacheClosedError, CacheOptionsError } from './errors.ts';
 import type { Flight } from './flight.ts';
 import { createInvalidationBus, encodeInvalidation, type Invalidation } from './invalidation-bus.ts';
 import { assertKey, assertName, createKeyspace } from './keys.ts';
-import { createL1Store } from './l1-store.ts';
+import { createL1Store, type L1Store } from './l1-store.ts';
 import { createL2Store } from './l2-store.ts';
-import { createCacheMetrics } from './metrics.ts';
+import { type CacheMetrics, createCacheMetrics } from './metrics.ts';
 import { createNamespaces } from './namespaces.ts';
 import { type CacheOptions, DEFAULTS, resolveOptions } from './options.ts';
 import type { BatchLoader, Cache, KeyOptions, Loader, WriteOptions } from './types.ts';
@@ -39,14 +39,7 @@ export function createCache(options: CacheOptions): Cache {
   const keyspace = createKeyspace(o.keyPrefix);
   const metrics = createCacheMetrics(o.name, options.registry);
   const l1 = o.l1 ? createL1Store(o.l1.maxEntries, o.l1.ttlMs) : undefined;
-  const breaker = options.redis
-    ? (options.breaker ??
-      createCircuitBreaker({ name: `cache-${o.name}-l2`, ...DEFAULTS.breaker, registry: options.registry }))
-    : undefined;
-  const l2 =
-    options.redis && breaker
-      ? createL2Store(options.redis, breaker, keyspace, o.serializer, o.fenceMs)
-      : undefined;
+  const { breaker, l2 } = options.redis ? l2Behind(options, o, keyspace) : {};
   const namespaces = createNamespaces(l2, (op) => metrics.l2Error(op));
   const flights = new Map<string, Flight>();
   const origin = randomUUID();
@@ -54,24 +47,8 @@ export function createCache(options: CacheOptions): Cache {
 
   const engine = createEngine({ o, metrics, l1, l2, flights });
 
-  const dropLocally = (message: Invalidation, from: 'local' | 'remote') => {
-    if (message.kind === 'keys') {
-      for (const key of message.keys) {
-        const flight = flights.get(key);
-        if (flight) flight.invalidated = true;
-        l1?.delete(key);
-      }
-      metrics.invalidation('key', from);
-    } else if (message.kind === 'namespace') {
-      namespaces.forget(message.namespace);
-      metrics.invalidation('namespace', from);
-    } else {
-      for (const flight of flights.values())
-        if (flight.tags?.includes(message.tag)) flight.invalidated = true;
-      l1?.deleteTagged(message.tag);
-      metrics.invalidation('tag', from);
-    }
-  };
+  const dropLocally = (message: Invalidation, from: 'local' | 'remote') =>
+    dropFromThisInstance({ flights, l1, namespaces, metrics }, message, from);
 
   const bus = options.redis
     ? createInvalidationBus({
@@ -191,4 +168,50 @@ export function createCache(options: CacheOptions): Cache {
       metrics.detach();
     },
   };
+}
+
+/**
+ * What an invalidation does in this process, whoever sent it: L1 copies go, and flights loading an
+ * affected key are marked, so what they read is answered but not cached (it may predate the write).
+ */
+function dropFromThisInstance(
+  parts: {
+    flights: Map<string, Flight>;
+    l1: L1Store | undefined;
+    namespaces: ReturnType<typeof createNamespaces>;
+    metrics: CacheMetrics;
+  },
+  message: Invalidation,
+  from: 'local' | 'remote',
+): void {
+  const { flights, l1, namespaces, metrics } = parts;
+  if (message.kind === 'keys') {
+    for (const key of message.keys) {
+      const flight = flights.get(key);
+      if (flight) flight.invalidated = true;
+      l1?.delete(key);
+    }
+    metrics.invalidation('key', from);
+  } else if (message.kind === 'namespace') {
+    namespaces.forget(message.namespace);
+    metrics.invalidation('namespace', from);
+  } else {
+    for (const flight of flights.values()) if (flight.tags?.includes(message.tag)) flight.invalidated = true;
+    l1?.deleteTagged(message.tag);
+    metrics.invalidation('tag', from);
+  }
+}
+
+/** L2 (Redis) behind its circuit breaker: the caller's breaker if given, else one of the cache's own. */
+function l2Behind(
+  options: CacheOptions,
+  o: ReturnType<typeof resolveOptions>,
+  keyspace: ReturnType<typeof createKeyspace>,
+) {
+  const redis = options.redis;
+  if (!redis) throw new Error('l2Behind needs options.redis');
+  const breaker =
+    options.breaker ??
+    createCircuitBreaker({ name: `cache-${o.name}-l2`, ...DEFAULTS.breaker, registry: options.registry });
+  return { breaker, l2: createL2Store(redis, breaker, keyspace, o.serializer, o.fenceMs) };
 }

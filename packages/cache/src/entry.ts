@@ -36,3 +36,8 @@ export function graceUntil(entry: Entry, graceMs: number): number {
 export function isNewerFresh(candidate: Entry, known: Entry | undefined, now: number): boolean {
   return isFresh(candidate, now) && (known === undefined || candidate.createdAt > known.createdAt);
 }
+
+/** What a caller gets for an entry: a cached "no such record" reads as undefined. */
+export function answerOf(entry: Entry): unknown {
+  return entry.notFound ? undefined : entry.value;
+}

@@ -1,42 +1,23 @@
 // Prometheus metrics of one cache instance.
 // The hot path (an L1 hit costs well under a microsecond) cannot afford prom-client's per-call
-// label hashing (~200 ns, measured), so the cache bumps plain numbers and they are added to the
-// prom-client counters when the registry is scraped (each metric's collect() flushes the deltas).
+// label hashing (~200 ns, measured), so the cache adds to tallies that @lab/metrics' scrapedCounter
+// (the lab's one scrape-time counting primitive) adds to the prom-client counters at every scrape.
 // Metrics are shared by name across instances in one registry; the `cache` label tells them apart.
-import { counter, histogram } from '@lab/metrics';
-import { type Counter, register as globalRegistry, type Registry } from 'prom-client';
+import { histogram, scrapedCounter, type Tally, type TallyGroup } from '@lab/metrics';
+import { register as globalRegistry, type Registry } from 'prom-client';
 
-export type Tally = { value: number; reported: number; flush: () => void };
+type Group = TallyGroup<string>;
 
-type Flusher = () => void;
-const flushersByRegistry = new WeakMap<Registry, Set<Flusher>>();
-
-function flushAll(registry: Registry): void {
-  for (const flush of flushersByRegistry.get(registry) ?? []) flush();
-}
-
-/** A cache counter whose pending tallies are flushed whenever the registry is scraped. */
-function flushedCounter(registry: Registry, name: string, help: string, labelNames: string[]): Counter {
-  return counter(registry, { name, help, labelNames, collect: () => flushAll(registry) });
+/** A cache counter: this instance's tallies on it are added at every scrape (@lab/metrics). */
+function flushedCounter(registry: Registry, name: string, help: string, labelNames: string[]): Group {
+  return scrapedCounter(registry, { name, help, labelNames });
 }
 
 export type CacheMetrics = ReturnType<typeof createCacheMetrics>;
 
 export function createCacheMetrics(name: string, registry: Registry = globalRegistry) {
-  const tallies: Tally[] = [];
-  const tally = (metric: Counter, labels: Record<string, string>): Tally => {
-    const t: Tally = {
-      value: 0,
-      reported: 0,
-      flush() {
-        if (t.value === t.reported) return;
-        metric.inc({ cache: name, ...labels }, t.value - t.reported);
-        t.reported = t.value;
-      },
-    };
-    tallies.push(t);
-    return t;
-  };
+  const tally = (group: Group, labels: Record<string, string>): Tally =>
+    group.tally(Object.values(labels).join('\0'), () => ({ cache: name, ...labels }));
 
   const requests = flushedCounter(
     registry,
@@ -149,21 +130,12 @@ export function createCacheMetrics(name: string, registry: Registry = globalRegi
       }
       t.value += 1;
     },
-    /** Stops this instance's contribution (after a final flush). */
-    detach() {
-      flush();
-      flushersByRegistry.get(registry)?.delete(flush);
-    },
+    /**
+     * Kept for close(): nothing to do. Counts not yet scraped stay pending on this instance's
+     * tallies and reach the counters at the next scrape (or are lost if the closed cache is
+     * garbage-collected first).
+     */
+    detach() {},
   };
-
-  const flush = () => {
-    for (const t of tallies) t.flush();
-  };
-  let set = flushersByRegistry.get(registry);
-  if (!set) {
-    set = new Set();
-    flushersByRegistry.set(registry, set);
-  }
-  set.add(flush);
   return metrics;
 }

@@ -15,7 +15,7 @@
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import client, { type Registry } from 'prom-client';
-import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { type BackoffOptions, backoffDelay, pause } from './backoff.ts';
 import { type ConsumedEvent, type Item, toItem } from './consumed-event.ts';
 import { deadLetterHeaders, ensureDlqTopic } from './dlq.ts';
 import { OutboxError } from './errors.ts';
@@ -172,7 +172,7 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
       }
       const retries = failures + infrastructureFailures;
       if (retries > 0) {
-        await sleep(backoffDelay(retries, retryBackoff), stopping.signal);
+        await pause(backoffDelay(retries, retryBackoff), stopping.signal);
         await batch.heartbeat();
       }
       if (stopping.signal.aborted || !batch.isRunning() || batch.isStale()) return false;

@@ -17,7 +17,6 @@ export {
   requeueDeadLetters,
 } from './dead-letters.ts';
 export { deadLetterHeaders, dlqTopicFor, ensureDlqTopic } from './dlq.ts';
-export { type DualWritePublisher, type DualWritePublisherOptions, dualWritePublisher } from './dual-write.ts';
 export { type EnqueueOptions, enqueue, enqueueMany, OUTBOX_CHANNEL, type OutboxEvent } from './enqueue.ts';
 export { isOutboxError, OutboxError, type OutboxErrorCode, type OutboxRowRef } from './errors.ts';
 export { advisoryLockKeys, type LockKeys } from './leadership.ts';
@@ -33,5 +32,5 @@ export {
   type RelayHalt,
 } from './relay.ts';
 export { type ReplayDlqOptions, type ReplayResult, replayDlq } from './replay-dlq.ts';
-export { applyOutboxSchema, outboxMigrationsDir } from './schema.ts';
+export { applyOutboxSchema, outboxMigrations, outboxMigrationsDir } from './schema.ts';
 export { contextFromHeaders, formatTraceparent, parseTraceparent, traceHeaders } from './trace-context.ts';

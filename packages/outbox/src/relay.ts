@@ -8,7 +8,7 @@
 // missing) must not stop everything: with the policy `park` it moves to outbox_dead_letters and
 // only the later rows of ITS aggregate wait behind it (dead-letters.ts); with `halt` the relay
 // stops at it, names the row, and sets outbox_relay_halted until resume() or a restart.
-import { backoffDelay, sleep } from './backoff.ts';
+import { backoffDelay, pause } from './backoff.ts';
 import { parkRows } from './dead-letters.ts';
 import { isOutboxError, OutboxError, type OutboxRowRef } from './errors.ts';
 import { createLeadership, type Leadership } from './leadership.ts';
@@ -190,7 +190,7 @@ async function recover(relay: Relay, error: unknown, signal: AbortSignal): Promi
   }
   relay.failures += 1;
   await relay.housekeeping.refreshGauges(Date.now());
-  await sleep(backoffDelay(relay.failures, options.backoff), signal);
+  await pause(backoffDelay(relay.failures, options.backoff), signal);
 }
 
 type Refused = { row: OutboxRowRef; code: string; message: string };
@@ -247,6 +247,6 @@ async function becomeLeader(relay: Relay, signal: AbortSignal): Promise<boolean>
     return false;
   });
   if (acquired) relay.options.onLeadership(true);
-  else await sleep(relay.options.leaderRetryMs, signal);
+  else await pause(relay.options.leaderRetryMs, signal);
   return acquired;
 }

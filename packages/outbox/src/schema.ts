@@ -1,31 +1,23 @@
-// Applies the package's own migrations (../migrations/*.sql, in file-name order). Every file is
-// idempotent, so tests and services can call applyOutboxSchema() on each start, and a service's
-// migration runner can apply the same directory instead.
-import { readdir, readFile } from 'node:fs/promises';
+// The outbox's tables are migrations the package owns (../migrations/*.sql). A service applies them
+// with its own through the one migration runner, once per database:
+//   createService({ postgres: { libraryMigrations: [outboxMigrations], migrationsDir } })
+// Each file is also idempotent (IF NOT EXISTS), so databases that predate the ledger record them
+// without error.
 import path from 'node:path';
+import { type MigrationFolder, runMigrations } from '@lab/migrations';
 import type pg from 'pg';
 
-/** The directory holding the outbox's SQL migrations, for a service's migration runner. */
+/** The directory holding the outbox's SQL migrations. */
 export const outboxMigrationsDir = path.resolve(import.meta.dirname, '../migrations');
 
-// Any constant works; it only has to be the same in every process. CREATE ... IF NOT EXISTS is not
-// safe against a concurrent twin (both see "absent", one fails on the catalog's unique index), so
-// concurrent appliers queue on this transaction-scoped advisory lock.
-const SCHEMA_LOCK_KEY = 7_300_500_100;
+/** The outbox's migrations as a folder for a migration runner (recorded under `@lab/outbox`). */
+export const outboxMigrations: MigrationFolder = { source: '@lab/outbox', dir: outboxMigrationsDir };
 
+/**
+ * Applies the outbox's migrations now, through the same runner and ledger a service's start-up
+ * uses: for tests, benchmarks and scripts with a pool of their own. A service passes
+ * `outboxMigrations` to createService instead.
+ */
 export async function applyOutboxSchema(pool: pg.Pool): Promise<void> {
-  const files = (await readdir(outboxMigrationsDir)).filter((file) => file.endsWith('.sql')).sort();
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-    for (const file of files)
-      await client.query(await readFile(path.join(outboxMigrationsDir, file), 'utf8'));
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  await runMigrations(pool, outboxMigrations);
 }

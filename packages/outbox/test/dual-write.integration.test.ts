@@ -7,7 +7,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { waitUntil } from '@lab/testkit';
-import { createOutboxRelay, dualWritePublisher } from '../src/index.ts';
+import { dualWritePublisher } from '../src/demo.ts';
+import { createOutboxRelay } from '../src/index.ts';
 import { createOutboxFixture, type OutboxFixture } from './support.ts';
 
 const run = promisify(execFile);

@@ -5,8 +5,7 @@
 // deadline comes, rejecting its (already settled) promise is a no-op. The sweep walks from the
 // oldest entry and stops at the first one still in time.
 // Granularity: a late call is rejected within timeoutMs + one sweep interval (timeoutMs / 4).
-import { eventLoopClock } from '@lab/resilience';
-import type { Clock } from './local-block.ts';
+import { type Clock, eventLoopClock } from '@lab/resilience';
 
 export class RedisTimeoutError extends Error {
   readonly code = 'REDIS_TIMEOUT';
@@ -23,20 +22,20 @@ export class DeadlineTimer {
   private head = 0; // entries before it were swept; compacted now and then
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly timeoutMs: number;
-  private readonly now: Clock;
+  private readonly clock: Clock;
 
   // Default clock: read once per event-loop turn (@lab/resilience), exact enough for a limit in
   // tens of milliseconds and cheaper than performance.now() on every call.
-  constructor(timeoutMs: number, now: Clock = () => eventLoopClock.now()) {
+  constructor(timeoutMs: number, clock: Clock = eventLoopClock) {
     if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
     this.timeoutMs = timeoutMs;
-    this.now = now;
+    this.clock = clock;
   }
 
   /** Settles like `work`, or rejects with RedisTimeoutError once the limit passes. */
   run<T>(work: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ deadline: this.now() + this.timeoutMs, reject });
+      this.queue.push({ deadline: this.clock.now() + this.timeoutMs, reject });
       this.timer ??= this.startSweeping();
       work.then(resolve, reject);
     });
@@ -49,7 +48,7 @@ export class DeadlineTimer {
   }
 
   private sweep(): void {
-    const at = this.now();
+    const at = this.clock.now();
     const queue = this.queue;
     let head = this.head;
     const expired: Entry[] = [];

@@ -22,6 +22,7 @@ export {
   type DecisionSource,
   type Level,
   type LevelDecision,
+  LIMITER_DEFAULTS,
   type LimitResult,
   type RateLimiter,
   type RateLimiterOptions,
@@ -33,7 +34,6 @@ export {
   type RateLimitMiddlewareOptions,
   rateLimitMiddleware,
 } from './middleware.ts';
-export { type NaiveLimiter, naiveGetThenIncrLimiter } from './naive.ts';
 export {
   ALGORITHMS,
   type Algorithm,

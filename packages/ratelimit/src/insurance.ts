@@ -3,7 +3,7 @@
 // sees its own traffic, so with N instances the cluster-wide rate is up to N times one share.
 // `share` scales every rule down for that (1/N with N instances); whatever the rule's algorithm,
 // the stand-in is a token bucket of the same rate and size, which needs O(1) memory per key.
-import type { Clock } from './local-block.ts';
+import { type Clock, preciseClock } from '@lab/resilience';
 import { capacityOf, type Decision, type Rule } from './policy.ts';
 
 type Bucket = { tokens: number; updated: number };
@@ -13,7 +13,10 @@ export type InsuranceOptions = {
   share?: number;
   /** Keys remembered; the oldest is forgotten beyond it. Default 10,000. */
   maxKeys?: number;
-  now?: Clock;
+  /** The time source (the lab's one Clock type). @default preciseClock */
+  clock?: Clock;
+  /** @deprecated Pass `clock` ({ now() }); kept so older callers keep working. */
+  now?: () => number;
 };
 
 export type InsuranceLevel = { key: string; rule: Rule };
@@ -22,18 +25,18 @@ export class InsuranceLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly share: number;
   private readonly maxKeys: number;
-  private readonly now: Clock;
+  private readonly clock: Clock;
 
-  constructor({ share = 1, maxKeys = 10_000, now = () => performance.now() }: InsuranceOptions = {}) {
+  constructor({ share = 1, maxKeys = 10_000, clock = preciseClock, now }: InsuranceOptions = {}) {
     if (!(share > 0 && share <= 1)) throw new RangeError('insurance share must be in (0, 1]');
     this.share = share;
     this.maxKeys = maxKeys;
-    this.now = now;
+    this.clock = now ? { now } : clock;
   }
 
   /** Same contract as the Redis path: every level is asked, and only an all-yes consumes. */
   check(levels: readonly InsuranceLevel[], cost: number): { deniedLevel: number; decisions: Decision[] } {
-    const at = this.now();
+    const at = this.clock.now();
     const decisions: Decision[] = [];
     const pending: { key: string; bucket: Bucket }[] = [];
     for (const [index, { key, rule }] of levels.entries()) {

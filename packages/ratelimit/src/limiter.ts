@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
-  CircuitOpenError,
   createCircuitBreaker,
+  isCircuitOpen,
 } from '@lab/resilience';
 import type { Registry } from 'prom-client';
 import { DeadlineTimer, RedisTimeoutError } from './deadline.ts';
@@ -69,17 +69,18 @@ export type BreakerSettings = Partial<Omit<CircuitBreakerOptions, 'name' | 'regi
 
 export type RateLimiterOptions = {
   redis: RedisClient;
-  /** Names this limiter in metrics and its breaker. Default 'ratelimit'. */
+  /** Names this limiter in metrics and its breaker. @default 'ratelimit' */
   name?: string;
-  /** Prefix of every Redis key. Default 'rl:'. */
+  /** Prefix of every Redis key. @default 'rl:' */
   prefix?: string;
   /**
-   * Time limit for one Redis call; past it the check falls back. Default 100 ms. A hung Redis gets
-   * its fallback decision within timeoutMs + timeoutMs / 4 (the sweep), so for a 50 ms bound use
-   * about 30 ms or less; see DEFAULT_TIMEOUT_MS for what a tight limit costs under load.
+   * Time limit for one Redis call; past it the check falls back. A hung Redis gets its fallback
+   * decision within timeoutMs + timeoutMs / 4 (the sweep), so for a 50 ms bound use about 30 ms or
+   * less; see LIMITER_DEFAULTS.timeoutMs for what a tight limit costs under load.
+   * @default 100
    */
   timeoutMs?: number;
-  /** Breaker options (window, thresholds, open duration), or false for no breaker. */
+  /** Breaker options (window, thresholds, open duration), or false for no breaker. @default LIMITER_DEFAULTS.breaker */
   breaker?: BreakerSettings | false;
   /** In-memory stand-in while Redis is down; off by default (then each rule's failMode decides). */
   insurance?: boolean | InsuranceOptions;
@@ -117,27 +118,36 @@ export type RateLimiter = {
   clearLocalBlocks(): void;
 };
 
-// Half of the last 20 calls failing (once 5 are in) opens the breaker: a limiter is on every
-// request, so 20 calls are milliseconds of traffic and a dead Redis is detected almost at once.
-// It stays open 1 s, doubling on repeated failures up to 10 s, then 2 trial calls decide.
-const BREAKER_DEFAULTS: BreakerSettings = {
-  window: { type: 'count', size: 20 },
-  minimumCalls: 5,
-  failureRateThreshold: 0.5,
-  openDurationMs: 1_000,
-  maxOpenDurationMs: 10_000,
-  halfOpenPermits: 2,
-};
+/** The limiter's defaults, one object, each value with its reason (mirrored as `@default` below). */
+export const LIMITER_DEFAULTS = {
+  /** Metric label and breaker name. */
+  name: 'ratelimit',
+  /** Short, so keys stay small in Redis memory; distinct from the cache's `cache:`. */
+  prefix: 'rl:',
+  // The time limit counts from the call to the reply being READ, so it includes this process's own
+  // event-loop lag. A saturated server (the benchmark: p99 of tens of ms) times out replies Redis
+  // sent in well under 1 ms; at 30 ms the breaker then opened and whole rounds failed open, turning
+  // the limiter off exactly when the load was highest. 100 ms keeps that from happening; a
+  // deployment that must decide within 50 ms while Redis hangs sets a lower limit and accepts that.
+  timeoutMs: 100,
+  // Half of the last 20 calls failing (once 5 are in) opens the breaker: a limiter is on every
+  // request, so 20 calls are milliseconds of traffic and a dead Redis is detected almost at once.
+  // It stays open 1 s, doubling on repeated failures up to 10 s, then 2 trial calls decide.
+  breaker: {
+    window: { type: 'count', size: 20 },
+    minimumCalls: 5,
+    failureRateThreshold: 0.5,
+    openDurationMs: 1_000,
+    maxOpenDurationMs: 10_000,
+    halfOpenPermits: 2,
+  } satisfies BreakerSettings as BreakerSettings,
+  /** Milliseconds a fail-closed answer asks the client to wait when nothing better is known. */
+  failClosedRetryMs: 1_000,
+} as const;
 
-// The time limit counts from the call to the reply being READ, so it includes this process's own
-// event-loop lag. A saturated server (the benchmark: p99 of tens of ms) times out replies Redis sent
-// in well under 1 ms; at 30 ms the breaker then opened and whole rounds failed open, turning the
-// limiter off exactly when the load was highest. 100 ms keeps that from happening; a deployment
-// that must decide within 50 ms while Redis hangs sets a lower limit and accepts that risk.
-const DEFAULT_TIMEOUT_MS = 100;
-
-/** Seconds a fail-closed answer asks the client to wait when nothing better is known. */
-const FAIL_CLOSED_RETRY_MS = 1_000;
+const BREAKER_DEFAULTS = LIMITER_DEFAULTS.breaker;
+const DEFAULT_TIMEOUT_MS = LIMITER_DEFAULTS.timeoutMs;
+const FAIL_CLOSED_RETRY_MS = LIMITER_DEFAULTS.failClosedRetryMs;
 
 /**
  * Refuses options that would quietly misbehave later: a NaN bound never evicts (memory grows with
@@ -197,10 +207,10 @@ class Limiter implements RateLimiter {
   private grants = 0;
 
   constructor(options: RateLimiterOptions) {
-    this.name = options.name ?? 'ratelimit';
+    this.name = options.name ?? LIMITER_DEFAULTS.name;
     this.shadow = options.shadow === true;
     this.redis = options.redis;
-    this.prefix = options.prefix ?? 'rl:';
+    this.prefix = options.prefix ?? LIMITER_DEFAULTS.prefix;
     const metrics = createLimiterMetrics(this.name, options.registry);
     this.results = { metrics, allShadow: this.shadow };
     this.deadline = new DeadlineTimer(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -384,7 +394,7 @@ class Limiter implements RateLimiter {
 }
 
 function reasonOf(error: unknown): RedisErrorReason {
-  if (error instanceof CircuitOpenError) return 'circuit_open';
+  if (isCircuitOpen(error)) return 'circuit_open';
   if (error instanceof RedisTimeoutError) return 'timeout';
   return 'error';
 }

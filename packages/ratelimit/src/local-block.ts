@@ -3,21 +3,29 @@
 // inMemoryBlockOnConsumed, Upstash's ephemeralCache, envoy's over-limit cache). Under an abusive
 // client this removes nearly all Redis load for that key. Trade-off: another instance that learns
 // of new quota (a raised limit, a reset) cannot tell this one; the block lasts at most retryAfter.
-export type Clock = () => number;
+
+import { type Clock, preciseClock } from '@lab/resilience';
 
 type Block = { until: number; cost: number };
 
 export class LocalBlockList {
   private readonly blocks = new Map<string, Block>();
   private readonly maxEntries: number;
-  private readonly now: Clock;
+  private readonly clock: Clock;
 
   constructor({
     maxEntries = 10_000,
-    now = () => performance.now(),
-  }: { maxEntries?: number; now?: Clock } = {}) {
+    clock = preciseClock,
+    now,
+  }: {
+    maxEntries?: number;
+    /** The time source (the lab's one Clock type). @default preciseClock */
+    clock?: Clock;
+    /** @deprecated Pass `clock` ({ now() }); kept so older callers keep working. */
+    now?: () => number;
+  } = {}) {
     this.maxEntries = maxEntries;
-    this.now = now;
+    this.clock = now ? { now } : clock;
   }
 
   /** Remember that `cost` units for `key` cannot pass for `retryAfterMs`. */
@@ -28,7 +36,7 @@ export class LocalBlockList {
       const oldest = this.blocks.keys().next();
       if (!oldest.done) this.blocks.delete(oldest.value);
     }
-    this.blocks.set(key, { until: this.now() + retryAfterMs, cost });
+    this.blocks.set(key, { until: this.clock.now() + retryAfterMs, cost });
   }
 
   /**
@@ -39,7 +47,7 @@ export class LocalBlockList {
     if (this.blocks.size === 0) return 0; // the usual case: skip hashing a fresh key string
     const block = this.blocks.get(key);
     if (!block) return 0;
-    const left = block.until - this.now();
+    const left = block.until - this.clock.now();
     if (left <= 0) {
       this.blocks.delete(key);
       return 0;

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestRedis, type TestRedis } from '@lab/testkit';
-import { ALGORITHMS, naiveGetThenIncrLimiter, type RateLimiter } from '../src/index.ts';
+import { naiveGetThenIncrLimiter } from '../src/demo.ts';
+import { ALGORITHMS, type RateLimiter } from '../src/index.ts';
 import { limiterOn, ready } from './support.ts';
 
 const LIMIT = 100;

@@ -1,19 +1,15 @@
 // The in-process parts, on a hand-moved clock: local block list, insurance limiter, deadline timer.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createManualClock } from '@lab/resilience';
 import { DeadlineTimer, RedisTimeoutError } from '../src/deadline.ts';
 import { InsuranceLimiter } from '../src/insurance.ts';
 import { LocalBlockList } from '../src/local-block.ts';
 import type { Rule } from '../src/policy.ts';
 
-function manualClock() {
-  let now = 0;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
-
 test('local block: refuses for the retry time, for that cost or more, then forgets', () => {
-  const clock = manualClock();
-  const blocks = new LocalBlockList({ now: clock.now });
+  const clock = createManualClock();
+  const blocks = new LocalBlockList({ clock });
   blocks.block('k', 1_000, 2);
   assert.equal(blocks.blockedFor('k', 2), 1_000);
   assert.equal(blocks.blockedFor('k', 5), 1_000);
@@ -38,8 +34,8 @@ test('local block: bounded, the oldest entry goes first', () => {
 const rule: Rule = { name: 'r', algorithm: 'fixed-window', limit: 10, windowMs: 1_000 };
 
 test('insurance: a token bucket of the rule size, scaled by the instance share', () => {
-  const clock = manualClock();
-  const insurance = new InsuranceLimiter({ share: 0.5, now: clock.now });
+  const clock = createManualClock();
+  const insurance = new InsuranceLimiter({ share: 0.5, clock });
   const outcomes = Array.from(
     { length: 6 },
     () => insurance.check([{ key: 'k', rule }], 1).deniedLevel === 0,
@@ -68,8 +64,8 @@ test('deadline: one sweeping timer rejects calls that outlive the limit', async 
   // Was: measured the rejection with performance.now() and asserted 19-200 ms, which a loaded
   // machine overshoots. Now the timer's clock and its setInterval are both moved by hand.
   t.mock.timers.enable({ apis: ['setInterval'] });
-  const clock = manualClock();
-  const timer = new DeadlineTimer(20, clock.now);
+  const clock = createManualClock();
+  const timer = new DeadlineTimer(20, clock);
   assert.equal(await timer.run(Promise.resolve(7)), 7);
   await assert.rejects(timer.run(Promise.reject(new Error('boom'))), /boom/);
   let outcome: unknown = 'pending';

@@ -23,7 +23,7 @@ import { type Registry, register } from 'prom-client';
 import { type BreakerMetrics, breakerMetrics } from './breaker-metrics.ts';
 import { type Clock, eventLoopClock } from './clock.ts';
 import { EPOCH_LIMIT, epochOf, nextEpoch, permitFor } from './epoch.ts';
-import { CircuitOpenError, TimeoutError } from './errors.ts';
+import { CircuitOpenError, isTimeout, type TimeoutError } from './errors.ts';
 import { Emitter, type Listener } from './events.ts';
 import type { ScrapeSource } from './scrape-sources.ts';
 import { createWindow, type SlidingWindow, type WindowOptions } from './sliding-window.ts';
@@ -301,7 +301,7 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   private onError(permit: number, error: unknown, started: number, signal: AbortSignal | undefined): boolean {
     const now = this.clock.now();
     const durationMs = now - started;
-    if (error instanceof TimeoutError) {
+    if (isTimeout(error)) {
       this.totals.timeout += 1;
       if (this.events.has('timeout')) this.events.emit('timeout', { name: this.name, durationMs, error });
       this.record(permit, true, false, now);

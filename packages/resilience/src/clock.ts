@@ -3,6 +3,8 @@
 // open or close a breaker or stretch a backoff. Tests pass a manual clock and move time by hand.
 export type Clock = { now(): number };
 
+// Measured in bench/resilience.bench.ts (lab vs "lab (precise clock)"): 179 vs 314 ns per
+// closed-state call in the no-op microbenchmark, 2,180 vs 2,310 ns with 64 calls in flight.
 // Reading the clock costs 40-60 ns on a virtual machine, and a breaker reads it twice per call (start
 // and end, for the slow-call rule): more than the rest of the closed-state path together. So the
 // default clock reads performance.now() once per event-loop turn and serves that value to every

@@ -2,6 +2,10 @@
 // call's permit records the epoch it was admitted in (and whether it is a half-open trial), and
 // its outcome counts only if the breaker is still in that epoch.
 //
+// Why an integer: the closed-state path allocates nothing per call. Not measured in isolation; the
+// closed path as a whole costs 179 ns per call against cockatiel's 256 (bench/resilience.bench.ts,
+// no-op microbenchmark), and 1.1 KB retained per breaker against cockatiel's 1.5 KB.
+//
 // Why it wraps: a permit is an integer so the closed path allocates nothing, and it has to stay a
 // small integer (V8 keeps 31-bit integers unboxed) whatever the process's uptime. An ever-growing
 // epoch packed as `epoch * 2 + trial` and read back with `>>> 1` silently broke after 2^31

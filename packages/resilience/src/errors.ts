@@ -1,9 +1,29 @@
 // Typed errors with a stable `code`, so callers (and HTTP error mappers) branch on the code, never on
 // a message. Every error this package throws on its own behalf is a ResilienceError.
-export class ResilienceError extends Error {
-  readonly code: string;
+//
+// The catalogue. Guards test the code, not the class: a code still matches when two copies of the
+// package are loaded (two versions in node_modules), where `instanceof` silently fails.
+export const RESILIENCE_ERROR_CODES = ['CIRCUIT_OPEN', 'TIMEOUT', 'BULKHEAD_FULL', 'HTTP_STATUS'] as const;
+export type ResilienceErrorCode = (typeof RESILIENCE_ERROR_CODES)[number];
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
+function hasCode(error: unknown, code: ResilienceErrorCode): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** The breaker refused the call (CIRCUIT_OPEN). */
+export const isCircuitOpen = (error: unknown): error is CircuitOpenError => hasCode(error, 'CIRCUIT_OPEN');
+/** A call ran past its time limit (TIMEOUT). */
+export const isTimeout = (error: unknown): error is TimeoutError => hasCode(error, 'TIMEOUT');
+/** The bulkhead refused the call (BULKHEAD_FULL). */
+export const isBulkheadRejected = (error: unknown): error is BulkheadRejectedError =>
+  hasCode(error, 'BULKHEAD_FULL');
+/** An upstream answered with a failing status (HTTP_STATUS). */
+export const isHttpStatusError = (error: unknown): error is HttpStatusError => hasCode(error, 'HTTP_STATUS');
+
+export class ResilienceError extends Error {
+  readonly code: ResilienceErrorCode;
+
+  constructor(code: ResilienceErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

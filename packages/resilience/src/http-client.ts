@@ -20,7 +20,13 @@ import {
   type CircuitBreakerOptions,
   createCircuitBreaker,
 } from './circuit-breaker.ts';
-import { BulkheadRejectedError, CircuitOpenError, HttpStatusError, TimeoutError } from './errors.ts';
+import {
+  HttpStatusError,
+  isBulkheadRejected,
+  isCircuitOpen,
+  isHttpStatusError,
+  isTimeout,
+} from './errors.ts';
 import { httpClientMetrics, statusClass } from './http-metrics.ts';
 import { createPolicy, type Policy } from './policy.ts';
 import { createRetry, type RetryOptions } from './retry.ts';
@@ -78,7 +84,7 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'D
 
 /** 5xx means the upstream is broken; 4xx (429 included) is an answer about this request. */
 export function isUpstreamFailure(error: unknown): boolean {
-  return !(error instanceof HttpStatusError) || error.status >= 500;
+  return !isHttpStatusError(error) || error.status >= 500;
 }
 
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
@@ -140,7 +146,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       return response;
     } catch (error) {
       if (status === 'error' && init.signal?.aborted) {
-        status = init.signal.reason instanceof TimeoutError ? 'timeout' : 'cancelled';
+        status = isTimeout(init.signal.reason) ? 'timeout' : 'cancelled';
       }
       throw error;
     } finally {
@@ -176,9 +182,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           },
         );
       } catch (error) {
-        if (error instanceof CircuitOpenError) metrics.requests.inc({ ...labels, status: 'circuit_open' });
-        else if (error instanceof BulkheadRejectedError)
-          metrics.requests.inc({ ...labels, status: 'bulkhead_full' });
+        if (isCircuitOpen(error)) metrics.requests.inc({ ...labels, status: 'circuit_open' });
+        else if (isBulkheadRejected(error)) metrics.requests.inc({ ...labels, status: 'bulkhead_full' });
         throw error;
       }
     },

@@ -24,7 +24,13 @@ export {
   BulkheadRejectedError,
   CircuitOpenError,
   HttpStatusError,
+  isBulkheadRejected,
+  isCircuitOpen,
+  isHttpStatusError,
+  isTimeout,
+  RESILIENCE_ERROR_CODES,
   ResilienceError,
+  type ResilienceErrorCode,
   TimeoutError,
 } from './errors.ts';
 export {
@@ -53,5 +59,6 @@ export {
   type RetryBudgetOptions,
 } from './retry-budget.ts';
 export { isRetryableError, isRetryableStatus, wasNeverSent } from './retryable.ts';
+export { sleep } from './sleep.ts';
 export type { WindowOptions } from './sliding-window.ts';
 export { createTimeout, type Operation, type TimeoutPolicy, withTimeout } from './timeout.ts';

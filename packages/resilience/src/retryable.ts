@@ -2,7 +2,7 @@
 // errors, timeouts, 5xx and 429 (and 408). A 4xx is the caller's mistake and gets the same answer
 // again; an open breaker or a full bulkhead is the system shedding load, and retrying into it is
 // exactly the storm they exist to prevent.
-import { BulkheadRejectedError, CircuitOpenError, HttpStatusError, TimeoutError } from './errors.ts';
+import { isBulkheadRejected, isCircuitOpen, isHttpStatusError, isTimeout } from './errors.ts';
 
 const TRANSIENT_NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -47,9 +47,9 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 export function isRetryableError(error: unknown): boolean {
-  if (error instanceof CircuitOpenError || error instanceof BulkheadRejectedError) return false;
-  if (error instanceof TimeoutError) return true;
-  if (error instanceof HttpStatusError) return isRetryableStatus(error.status);
+  if (isCircuitOpen(error) || isBulkheadRejected(error)) return false;
+  if (isTimeout(error)) return true;
+  if (isHttpStatusError(error)) return isRetryableStatus(error.status);
   const code = networkErrorCode(error);
   return code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
 }
@@ -61,5 +61,5 @@ export function wasNeverSent(error: unknown): boolean {
 
 /** The server's Retry-After, in ms, when the error carries one. */
 export function retryAfterOf(error: unknown): number | undefined {
-  return error instanceof HttpStatusError ? error.retryAfterMs : undefined;
+  return isHttpStatusError(error) ? error.retryAfterMs : undefined;
 }

@@ -9,7 +9,16 @@ export type Operation<T> = (signal: AbortSignal) => Promise<T> | T;
 /** A signal that never aborts, shared, so calls without a time limit allocate no AbortController. */
 export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
-export function withTimeout<T>(operation: Operation<T>, timeoutMs: number, parent?: AbortSignal): Promise<T> {
+/**
+ * `operation` is a function of the AbortSignal (preferred: the work stops at the limit) or a promise
+ * already under way (its work cannot be told to stop; the caller still gets its answer in time).
+ * The lab's one timeout: service-kit's readiness checks use it too.
+ */
+export function withTimeout<T>(
+  operation: Operation<T> | PromiseLike<T>,
+  timeoutMs: number,
+  parent?: AbortSignal,
+): Promise<T> {
   if (parent?.aborted) return Promise.reject(parent.reason);
   const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {
@@ -31,7 +40,7 @@ export function withTimeout<T>(operation: Operation<T>, timeoutMs: number, paren
     parent?.addEventListener('abort', onParentAbort, { once: true });
     let pending: Promise<T>;
     try {
-      pending = Promise.resolve(operation(controller.signal));
+      pending = Promise.resolve(typeof operation === 'function' ? operation(controller.signal) : operation);
     } catch (error) {
       finish();
       reject(error);

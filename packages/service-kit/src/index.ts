@@ -3,6 +3,15 @@
 // Each piece is also exported on its own for reuse and tests. See README.md.
 
 export {
+  type AddContext,
+  type Added,
+  type AddKafkaOptions,
+  type AddPostgresOptions,
+  addKafka,
+  addPostgres,
+  addRedis,
+} from './add-clients.ts';
+export {
   type AuthClaims,
   AuthError,
   authOf,
@@ -33,6 +42,7 @@ export {
   loadMigrations,
   type Migration,
   MigrationError,
+  type MigrationFolder,
   type MigrationResult,
   runMigrations,
 } from './clients/migrations.ts';
@@ -71,6 +81,7 @@ export { canonicalJson, requestHash } from './idempotency/request-hash.ts';
 export {
   ensureIdempotencySchema,
   IDEMPOTENCY_TABLE,
+  idempotencyMigrations,
   purgeExpiredIdempotencyKeys,
 } from './idempotency/schema.ts';
 export {

@@ -6,27 +6,25 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, RequestHandler } from 'express';
-import type { ISocketFactory } from 'kafkajs';
-import { requireAuth } from './auth/jwt.ts';
 import {
-  type Admin,
-  createIdempotentProducer,
-  createKafkaClient,
-  ensureTopics,
-  type Kafka,
-  kafkaCheck,
-  type Producer,
-  type TopicSpec,
-  waitForTopics,
-} from './clients/kafka.ts';
-import { type MigrationResult, runMigrations } from './clients/migrations.ts';
-import { createPgPool, type PgPool, postgresCheck } from './clients/postgres.ts';
-import { createRedisClient, type Redis, redisCheck } from './clients/redis.ts';
-import { type BaseConfig, ConfigError } from './config.ts';
+  type AddContext,
+  type Added,
+  type AddKafkaOptions,
+  type AddPostgresOptions,
+  addKafka,
+  addPostgres,
+  addRedis,
+} from './add-clients.ts';
+import { requireAuth } from './auth/jwt.ts';
+import type { Admin, Kafka, Producer } from './clients/kafka.ts';
+import type { MigrationResult } from './clients/migrations.ts';
+import type { PgPool } from './clients/postgres.ts';
+import type { Redis } from './clients/redis.ts';
+import type { BaseConfig } from './config.ts';
 import { createHealth, type Health, type ReadinessReport } from './health/health.ts';
 import { createHttpApp } from './http/app.ts';
 import { type IdempotencyOptions, idempotency } from './idempotency/middleware.ts';
-import { ensureIdempotencySchema, purgeExpiredIdempotencyKeys } from './idempotency/schema.ts';
+import { purgeExpiredIdempotencyKeys } from './idempotency/schema.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createRegistry, type Registry } from './metrics.ts';
 import { gracefulShutdown, type ShutdownOutcome, type ShutdownStep } from './shutdown.ts';
@@ -56,20 +54,9 @@ export type ServiceDeps<C extends BaseConfig = BaseConfig> = {
 export type ServiceOptions<C extends BaseConfig, Parts = undefined> = {
   name: string;
   config: C;
-  postgres?: boolean | { migrationsDir?: string | URL; max?: number };
+  postgres?: boolean | AddPostgresOptions;
   redis?: boolean;
-  kafka?:
-    | boolean
-    | {
-        /** Topics this service owns (produces): created at start-up, ready when start() resolves. */
-        topics?: TopicSpec[];
-        /** Topics other services own that this one consumes: waited for (bounded), never created. */
-        consumes?: string[];
-        /** Bound on creating `topics`, and on waiting for `consumes`, at start-up. @default 30000 */
-        topicTimeoutMs?: number;
-        producer?: boolean;
-        socketFactory?: ISocketFactory;
-      };
+  kafka?: boolean | AddKafkaOptions;
   /**
    * Builds the service's own objects (a limiter, caches, repositories) once, from the connected
    * clients. Routes and workers both receive the result, so they share one instance of each.
@@ -111,123 +98,154 @@ export async function createService<C extends BaseConfig, Parts = undefined>(
   const registry = options.registry ?? createRegistry();
   const health = createHealth();
   const steps: ShutdownStep[] = [];
-  const requireVar = (variable: keyof BaseConfig, what: string): string => {
-    const value = config[variable];
-    if (value === undefined)
-      throw new ConfigError([`${variable}: missing — required because ${name} uses ${what}`]);
-    return Array.isArray(value) ? value.join(',') : String(value);
-  };
 
-  let pool: PgPool | undefined;
-  let migrations: MigrationResult | undefined;
-  let redis: Redis | undefined;
-  let kafka: Kafka | undefined;
-  let kafkaAdmin: Admin | undefined;
-  let producer: Producer | undefined;
-  // A start-up failure (migration error, unreachable broker) must not leave half-opened clients
-  // keeping the process alive: close whatever was opened, then rethrow.
+  const clients = await addClients({ name, config, logger }, options, health, steps);
+  const deps = serviceDeps({ name, config, logger, registry, health, clients });
   try {
-    if (options.postgres) {
-      const pgOptions = options.postgres === true ? {} : options.postgres;
-      pool = createPgPool({
-        connectionString: requireVar('DATABASE_URL', 'Postgres'),
-        applicationName: name,
-        ...(pgOptions.max ? { max: pgOptions.max } : {}),
-      });
-      const ownedPool = pool;
-      steps.push({ name: 'postgres', run: () => ownedPool.end() });
-      if (pgOptions.migrationsDir)
-        migrations = await runMigrations(pool, pgOptions.migrationsDir, { logger });
-      await ensureIdempotencySchema(pool);
-      health.addCheck(postgresCheck(pool));
-    }
-
-    if (options.redis) {
-      redis = createRedisClient(requireVar('REDIS_URL', 'Redis'), { connectionName: name });
-      const ownedRedis = redis;
-      steps.push({ name: 'redis', run: () => ownedRedis.quit().catch(() => ownedRedis.disconnect()) });
-      health.addCheck(redisCheck(redis));
-    }
-
-    if (options.kafka) {
-      const kafkaOptions = options.kafka === true ? {} : options.kafka;
-      kafka = createKafkaClient({
-        clientId: name,
-        brokers: config.KAFKA_BROKERS ?? requireVar('KAFKA_BROKERS', 'Kafka').split(','),
-        logger,
-        ...(kafkaOptions.socketFactory ? { socketFactory: kafkaOptions.socketFactory } : {}),
-      });
-      const admin = kafka.admin();
-      kafkaAdmin = admin;
-      await admin.connect();
-      // Registered before the producer so that, stopping in reverse, the producer flushes first.
-      steps.push({ name: 'kafka-admin', run: () => admin.disconnect() });
-      const topicWait = kafkaOptions.topicTimeoutMs ? { timeoutMs: kafkaOptions.topicTimeoutMs } : {};
-      await ensureTopics(admin, kafkaOptions.topics ?? [], topicWait);
-      await waitForTopics(admin, kafkaOptions.consumes ?? [], topicWait);
-      if (kafkaOptions.producer !== false) {
-        const ownedProducer = createIdempotentProducer(kafka);
-        producer = ownedProducer;
-        await ownedProducer.connect();
-        steps.push({ name: 'kafka-producer', run: () => ownedProducer.disconnect() });
-      }
-      health.addCheck(kafkaCheck(admin));
-    }
+    const parts = options.setup ? options.setup(deps) : (undefined as Parts);
+    const app = createHttpApp({
+      logger,
+      registry,
+      health,
+      bodyLimit: config.BODY_LIMIT,
+      // Only behind a proxy the operator names; the default (false) keeps X-Forwarded-For untrusted.
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      routes: (expressApp) => options.routes?.(expressApp, deps, parts),
+    });
+    const workers = options.workers?.(deps, parts) ?? [];
+    return lifecycle({ options, deps, app, workers, clientSteps: steps, migrations: clients.migrations });
   } catch (error) {
-    for (const step of [...steps].reverse()) await step.run().catch(() => {});
+    // The service's own set-up threw (a bad rule, a missing option): the clients are open, and
+    // left so they would keep the process alive instead of letting it exit with the error.
+    await undo(steps);
     throw error;
   }
+}
 
-  const idempotencyFor = (extra: Omit<IdempotencyOptions, 'pool'> = {}): RequestHandler => {
-    if (!pool) throw new Error(`${name}: idempotency needs createService({ postgres: ... })`);
-    return idempotency({ ...extra, pool });
+/** Runs shutdown steps in reverse, each failure ignored: used only when start-up already failed. */
+async function undo(steps: ShutdownStep[]): Promise<void> {
+  for (const step of [...steps].reverse()) await step.run().catch(() => {});
+}
+
+type Clients = {
+  pg?: PgPool;
+  migrations?: MigrationResult;
+  redis?: Redis;
+  kafka?: Kafka;
+  kafkaAdmin?: Admin;
+  producer?: Producer;
+};
+
+/**
+ * The list of `add…` steps, each for a dependency the service asked for. A start-up failure
+ * (migration error, unreachable broker) must not leave half-opened clients keeping the process
+ * alive: the steps that finished are undone in reverse, then the error is rethrown.
+ */
+async function addClients<C extends BaseConfig, Parts>(
+  ctx: AddContext,
+  options: ServiceOptions<C, Parts>,
+  health: Health,
+  steps: ShutdownStep[],
+): Promise<Clients> {
+  const register = <T>(added: Added<T>): T => {
+    steps.push(...added.shutdown);
+    health.addCheck(added.check);
+    return added.client;
   };
-  const deps: ServiceDeps<C> = {
+  const clients: Clients = {};
+  try {
+    if (options.postgres) {
+      const added = await addPostgres(ctx, options.postgres === true ? {} : options.postgres);
+      clients.pg = register(added);
+      clients.migrations = added.migrations;
+    }
+    if (options.redis) clients.redis = register(addRedis(ctx));
+    if (options.kafka) {
+      const { kafka, admin, producer } = register(
+        await addKafka(ctx, options.kafka === true ? {} : options.kafka),
+      );
+      Object.assign(clients, { kafka, kafkaAdmin: admin }, producer ? { producer } : {});
+    }
+  } catch (error) {
+    await undo(steps);
+    throw error;
+  }
+  return clients;
+}
+
+function serviceDeps<C extends BaseConfig>(input: {
+  name: string;
+  config: C;
+  logger: Logger;
+  registry: Registry;
+  health: Health;
+  clients: Clients;
+}): ServiceDeps<C> {
+  const { name, config, clients } = input;
+  const { pg, redis, kafka, kafkaAdmin, producer } = clients;
+  return {
     name,
     config,
-    logger,
-    registry,
-    health,
+    logger: input.logger,
+    registry: input.registry,
+    health: input.health,
     auth: requireAuth({ secret: config.JWT_SECRET }),
-    idempotency: idempotencyFor,
-    ...(pool ? { pg: pool } : {}),
+    idempotency: (extra: Omit<IdempotencyOptions, 'pool'> = {}): RequestHandler => {
+      // Asked for at route set-up, so a service that forgot `postgres` fails at start, not per request.
+      if (!pg) throw new Error(`${name}: idempotency needs createService({ postgres: ... })`);
+      return idempotency({ ...extra, pool: pg });
+    },
+    // Only the clients the service asked for: `deps.redis` is absent, not undefined, without Redis.
+    ...(pg ? { pg } : {}),
     ...(redis ? { redis } : {}),
     ...(kafka ? { kafka } : {}),
     ...(kafkaAdmin ? { kafkaAdmin } : {}),
     ...(producer ? { producer } : {}),
   };
+}
 
-  const parts = options.setup ? options.setup(deps) : (undefined as Parts);
-  const app = createHttpApp({
-    logger,
-    registry,
-    health,
-    bodyLimit: config.BODY_LIMIT,
-    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-    routes: (expressApp) => options.routes?.(expressApp, deps, parts),
-  });
-  const workers = options.workers?.(deps, parts) ?? [];
+/** Purges expired idempotency records now and then every `intervalMs`; returns the stop call. */
+function startIdempotencyPurge(pool: PgPool, logger: Logger, intervalMs: number): () => void {
+  const purge = () =>
+    purgeExpiredIdempotencyKeys(pool).catch((error: unknown) =>
+      logger.warn({ err: error }, 'idempotency purge failed'),
+    );
+  void purge();
+  const timer = setInterval(purge, intervalMs).unref();
+  return () => clearInterval(timer);
+}
 
+/** start() and stop(): the order workers, purge and port come up in, and the reverse on the way down. */
+function lifecycle<C extends BaseConfig, Parts>(input: {
+  options: ServiceOptions<C, Parts>;
+  deps: ServiceDeps<C>;
+  app: Express;
+  workers: Worker[];
+  clientSteps: ShutdownStep[];
+  migrations: MigrationResult | undefined;
+}): Service<C> {
+  const { options, deps, app, workers, clientSteps, migrations } = input;
+  const { name, config, logger, health } = deps;
   let server: Server | undefined;
   let stopping: Promise<ShutdownOutcome> | undefined;
-  let purgeTimer: NodeJS.Timeout | undefined;
+  let stopPurge = (): void => {};
 
   const stop = (): Promise<ShutdownOutcome> => {
     stopping ??= (async () => {
-      clearInterval(purgeTimer);
+      stopPurge();
       const workerSteps = [...workers].reverse().map((w) => ({ name: `worker:${w.name}`, run: w.stop }));
-      const clientSteps = [...steps].reverse();
+      // Tracing is process-wide and only present when the service's entry point registered it.
       const tracing = activeTracing();
       const tracingStep = tracing ? [{ name: 'tracing', run: tracing.shutdown }] : [];
-      const outcome = await gracefulShutdown({
+      return gracefulShutdown({
         server: server ?? (await idleServer()),
         logger,
+        // Nothing to drain when the port never opened (stop before start, failed start).
         drainMs: server ? config.SHUTDOWN_DRAIN_MS : 0,
         timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
         markNotReady: () => health.setDraining(true),
-        steps: [...workerSteps, ...clientSteps, ...tracingStep],
+        steps: [...workerSteps, ...[...clientSteps].reverse(), ...tracingStep],
       });
-      return outcome;
     })();
     return stopping;
   };
@@ -239,15 +257,13 @@ export async function createService<C extends BaseConfig, Parts = undefined>(
       await worker.start();
       logger.info({ worker: worker.name }, 'worker started');
     }
-    if (pool) {
-      const purgePool = pool;
-      const purge = () =>
-        purgeExpiredIdempotencyKeys(purgePool).catch((error: unknown) =>
-          logger.warn({ err: error }, 'idempotency purge failed'),
-        );
-      void purge();
-      purgeTimer = setInterval(purge, options.idempotencyPurgeIntervalMs ?? 60 * 60 * 1000).unref();
-    }
+    // Only a service with Postgres holds idempotency records.
+    if (deps.pg)
+      stopPurge = startIdempotencyPurge(
+        deps.pg,
+        logger,
+        options.idempotencyPurgeIntervalMs ?? 60 * 60 * 1000,
+      );
     server = await listen(app, config.PORT);
     logger.info({ url: service.url }, `${name} listening`);
   };
@@ -266,6 +282,7 @@ export async function createService<C extends BaseConfig, Parts = undefined>(
         await stop();
         throw error;
       }
+      // Tests and embedding callers own their process's signals; a service's main() lets the kit.
       if (handleSignals) installSignalHandlers(stop, logger);
     },
     stop,

@@ -35,7 +35,7 @@ describe('createHealth', () => {
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
     assert.equal(byName.ok?.ok, true);
     assert.equal(byName.down?.error, 'ECONNREFUSED');
-    assert.equal(byName.hung?.error, 'timed out after 20 ms');
+    assert.equal(byName.hung?.error, 'call timed out after 20 ms');
   });
 
   it('does not start a second call of a check that is still running', async () => {

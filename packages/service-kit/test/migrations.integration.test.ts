@@ -14,6 +14,7 @@ import {
   loadMigrations,
   MigrationError,
   runMigrations,
+  type ServiceDeps,
 } from '../src/index.ts';
 import { silentLogger, TEST_JWT_SECRET } from './fixtures/harness.ts';
 
@@ -147,5 +148,106 @@ describe('runMigrations', () => {
     await cp(FIXTURES, dir, { recursive: true });
     await writeFile(join(dir, '002_other.sql'), 'SELECT 1');
     await assert.rejects(loadMigrations(dir), { code: 'MIGRATION_DUPLICATE_VERSION' });
+  });
+
+  it("keeps each folder's versions apart: a library folder and the service folder may both have 001", async () => {
+    const library = join(scratch, 'library');
+    await mkdir(library);
+    await writeFile(join(library, '001_library_table.sql'), 'CREATE TABLE library_table (id int);');
+    await withDatabase('sk_mig_sources', async (db) => {
+      const folders = [{ source: '@lab/example', dir: library }, FIXTURES];
+      const first = await runMigrations(db.pool, folders);
+      assert.deepEqual(first.applied, [
+        '@lab/example/001_library_table.sql',
+        '001_items.sql',
+        '002_items_name_index.sql',
+        '003_item_counts.sql',
+      ]);
+      const { rows } = await db.pool.query(
+        'SELECT source, version FROM schema_migrations ORDER BY source, version',
+      );
+      assert.deepEqual(
+        rows.map((r) => `${r.source}:${r.version}`),
+        ['@lab/example:1', 'service:1', 'service:2', 'service:3'],
+      );
+      assert.deepEqual(await runMigrations(db.pool, folders), { applied: [], alreadyApplied: 4 });
+    });
+  });
+
+  it("upgrades a ledger written before sources existed: its rows become the service's", async () => {
+    await withDatabase('sk_mig_legacy', async (db) => {
+      // The ledger's shape before library folders: the version alone was the key.
+      await db.pool.query(`CREATE TABLE schema_migrations (
+        version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now())`);
+      const [first] = await loadMigrations(FIXTURES);
+      assert.ok(first);
+      await db.pool.query(first.sql);
+      await db.pool.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+        first.version,
+        first.name,
+        first.checksum,
+      ]);
+      const result = await runMigrations(db.pool, FIXTURES);
+      assert.deepEqual(result, {
+        applied: ['002_items_name_index.sql', '003_item_counts.sql'],
+        alreadyApplied: 1,
+      });
+      const { rows } = await db.pool.query(
+        "SELECT count(*)::int AS n FROM schema_migrations WHERE source = 'service'",
+      );
+      assert.equal(rows[0].n, 3);
+    });
+  });
+});
+
+describe('createService migrations', () => {
+  it("applies the kit's idempotency table, then library folders, then the service's, once", async () => {
+    const library = join(scratch, 'library-for-service');
+    await mkdir(library);
+    await writeFile(join(library, '001_library_table.sql'), 'CREATE TABLE library_table (id int);');
+    await withDatabase('sk_mig_service', async (db) => {
+      const config = loadConfig(baseConfigSchema, { DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET });
+      const postgres = {
+        migrationsDir: FIXTURES,
+        libraryMigrations: [{ source: '@lab/example', dir: library }],
+      };
+      const first = await createService({ name: 'ordered', config, logger: silentLogger, postgres });
+      await first.stop();
+      assert.deepEqual(first.migrations?.applied, [
+        '@lab/service-kit/001_idempotency_keys.sql',
+        '@lab/example/001_library_table.sql',
+        '001_items.sql',
+        '002_items_name_index.sql',
+        '003_item_counts.sql',
+      ]);
+      const table = await db.pool.query("SELECT to_regclass('idempotency_keys') AS t");
+      assert.equal(table.rows[0].t, 'idempotency_keys');
+      const second = await createService({ name: 'ordered', config, logger: silentLogger, postgres });
+      await second.stop();
+      assert.deepEqual(second.migrations, { applied: [], alreadyApplied: 5 });
+    });
+  });
+
+  it("closes the clients it opened when the service's own setup throws", async () => {
+    await withDatabase('sk_setup_throws', async (db) => {
+      const config = loadConfig(baseConfigSchema, { DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET });
+      let seen: ServiceDeps | undefined;
+      await assert.rejects(
+        createService({
+          name: 'bad-setup',
+          config,
+          logger: silentLogger,
+          postgres: true,
+          setup: (deps) => {
+            seen = deps;
+            throw new Error('a bad rule');
+          },
+        }),
+        /a bad rule/,
+      );
+      // The pool was ended, so it cannot keep the process alive.
+      assert.equal((seen?.pg as { ended?: boolean } | undefined)?.ended, true);
+    });
   });
 });

@@ -2,6 +2,7 @@
 // traffic: every dependency check passes and we are not draining. Checks run in parallel, each
 // under a short timeout, so one hung dependency cannot make the probe itself hang past the load
 // balancer's probe timeout. Deep checks are cheap by design (SELECT 1, PING, cluster metadata).
+import { TimeoutError, withTimeout } from '@lab/resilience';
 import type { RequestHandler } from 'express';
 
 export type ReadinessCheck = {
@@ -81,22 +82,9 @@ export function createHealth({ timeoutMs = 1_000 }: { timeoutMs?: number } = {})
   return health;
 }
 
-export class TimeoutError extends Error {
-  readonly code = 'TIMEOUT';
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-/** Rejects with TimeoutError if `promise` has not settled within `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+// The lab's one withTimeout/TimeoutError (@lab/resilience), re-exported from the kit's index so
+// services that imported them from here keep working.
+export { TimeoutError, withTimeout };
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 10) / 10;

@@ -1,40 +1,24 @@
-// The table behind the Idempotency-Key middleware. Created by the kit itself (not by each
-// service's migrations) so every service gets the same shape. A transaction-level advisory lock
-// makes concurrent first starts safe: CREATE TABLE IF NOT EXISTS alone can still race on the
-// catalog and fail one of two simultaneous callers.
+// The table behind the Idempotency-Key middleware is a migration the kit owns
+// (../../migrations/001_idempotency_keys.sql). createService applies that folder through the one
+// migration runner, before the service's own folder, once per database.
+import { type MigrationFolder, runMigrations } from '@lab/migrations';
 import type pg from 'pg';
 
 export const IDEMPOTENCY_TABLE = 'idempotency_keys';
 
+/** The kit's migrations, for a migration runner (createService passes it first). */
+export const idempotencyMigrations: MigrationFolder = {
+  source: '@lab/service-kit',
+  dir: new URL('../../migrations/', import.meta.url),
+};
+
+/**
+ * @deprecated createService applies `idempotencyMigrations` itself; a script with its own pool passes
+ * that folder to runMigrations. Kept so existing callers still work: it runs the same migration,
+ * recorded once in `schema_migrations`.
+ */
 export async function ensureIdempotencySchema(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('lab.idempotency_keys'))");
-    await client.query(`CREATE TABLE IF NOT EXISTS ${IDEMPOTENCY_TABLE} (
-      scope            text        NOT NULL,
-      key              text        NOT NULL,
-      request_hash     text        NOT NULL,
-      state            text        NOT NULL CHECK (state IN ('in_flight', 'completed')),
-      owner            uuid        NOT NULL,
-      locked_until     timestamptz NOT NULL,
-      expires_at       timestamptz NOT NULL,
-      response_status  integer,
-      response_headers jsonb,
-      response_body    bytea,
-      created_at       timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (scope, key)
-    )`);
-    await client.query(
-      `CREATE INDEX IF NOT EXISTS ${IDEMPOTENCY_TABLE}_expires_at_idx ON ${IDEMPOTENCY_TABLE} (expires_at)`,
-    );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  await runMigrations(pool, idempotencyMigrations);
 }
 
 /** Deletes records past their expiry; returns how many. Run periodically (createService does). */
