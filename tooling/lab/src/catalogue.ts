@@ -13,7 +13,10 @@ export type LabService = {
   replicas: number;
   /** Path prefixes the front door (8080) sends here; regular expressions over the path. */
   routes: string[];
-  /** Public GET paths, for the rolling-restart load and smoke checks. */
+  /**
+   * GET paths a signed-in user (the lab's test user, `lab-user`) reads, for the rolling-restart
+   * load and smoke checks. Never /health/ready: a draining replica answers it 503 by design.
+   */
   readPaths: string[];
   /**
    * Public GET paths that make the service's patterns act (a limiter decision, a cache read), for
@@ -67,7 +70,7 @@ const SERVICES: LabService[] = [
     replicas: 2,
     // Also the default backend: `/{code}` redirects have no prefix of their own.
     routes: ['^/v1/urls(/|$)'],
-    readPaths: ['/health/ready'],
+    readPaths: ['/v1/urls'],
     database: 'url_shortener',
     redis: true,
     kafka: true,
@@ -93,7 +96,7 @@ const SERVICES: LabService[] = [
     port: 8083,
     replicas: 2,
     routes: ['^/v1/(notifications|users|templates|segments|webhooks)(/|$)'],
-    readPaths: ['/health/ready'],
+    readPaths: ['/v1/users/lab-user/preferences'],
     database: 'notifications',
     redis: true,
     kafka: true,
@@ -112,7 +115,7 @@ const SERVICES: LabService[] = [
     port: 8084,
     replicas: 2,
     routes: ['^/v1/(feed|posts|follows)(/|$)'],
-    readPaths: ['/health/ready'],
+    readPaths: ['/v1/feed'],
     database: 'feed',
     redis: true,
     kafka: true,

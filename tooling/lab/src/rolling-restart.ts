@@ -10,9 +10,13 @@ const STEP_TIMEOUT_MS = 60_000;
 
 /** Restarts every service replica in `processes` (edited in place) one at a time. */
 export async function rollingRestart(processes: LabProcess[], say: (line: string) => void): Promise<void> {
+  const replicasOf = (backend: string) => processes.filter((p) => p.name.startsWith(`${backend}/`)).length;
   for (const [index, old] of processes.entries()) {
     const [backend, server] = old.name.split('/');
     if (!backend || !server) continue; // HAProxy and Prometheus are not replicas
+    // A single instance (provider-sim, by design) cannot restart without a gap: a deploy of it is
+    // a planned outage, not a rolling restart.
+    if (replicasOf(backend) < 2) continue;
     say(`restarting ${old.name}`);
     await stopProcess(old, 30_000);
     const fresh = startProcess(old.spec);

@@ -9,6 +9,8 @@ export async function steadyLoad(options: {
   rate: number;
   until: Promise<unknown>;
   maxRequests: number;
+  /** Sent with every request, e.g. a bearer token so the reads are the ones a user makes. */
+  headers?: Record<string, string>;
 }): Promise<LoadReport> {
   const report: LoadReport = { sent: 0, ok: 0, failed: 0, failures: {} };
   const inFlight = new Set<Promise<void>>();
@@ -20,7 +22,7 @@ export async function steadyLoad(options: {
   while (!done && report.sent < options.maxRequests) {
     const url = options.urls[report.sent % options.urls.length] as string;
     report.sent += 1;
-    const request = send(url, report).finally(() => inFlight.delete(request));
+    const request = send(url, report, options.headers).finally(() => inFlight.delete(request));
     inFlight.add(request);
     const nextAt = started + (report.sent * 1000) / options.rate;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextAt - performance.now())));
@@ -29,10 +31,13 @@ export async function steadyLoad(options: {
   return report;
 }
 
-async function send(url: string, report: LoadReport): Promise<void> {
+async function send(url: string, report: LoadReport, headers?: Record<string, string>): Promise<void> {
   let outcome: string;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(url, {
+      signal: AbortSignal.timeout(10_000),
+      ...(headers ? { headers } : {}),
+    });
     await response.arrayBuffer();
     outcome = response.status < 500 ? 'ok' : `HTTP ${response.status}`;
   } catch (error) {

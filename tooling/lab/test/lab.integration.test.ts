@@ -3,7 +3,10 @@
 // HAProxy fails no request, and `npm stop` (SIGTERM) drains and ends it with exit 0.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { parseEnv } from 'node:util';
+import { signDevToken } from '@lab/service-kit';
 import { FRONT_DOOR_PORT, labServices, PROMETHEUS_PORT, replicaPort } from '../src/catalogue.ts';
 import { labKafkaBrokers, readDependencies } from '../src/environment.ts';
 import { waitForHaproxy } from '../src/haproxy-stats.ts';
@@ -12,11 +15,58 @@ import { checkKafkaThroughProxy, labFault } from './kafka-through-proxy.ts';
 import { checkSeries } from './series-check.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
+const authHeader = async () => ({ authorization: `Bearer ${await labToken('lab-user')}` });
 let lab: ChildProcess;
 let output = '';
 
 /** How long a phase of the series check's load lasts: a duration of traffic, not a wait for an event. */
 const loadFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A token the lab's services accept: signed with the secret `npm start` keeps in .lab/lab.env. */
+async function labToken(sub: string): Promise<string> {
+  const secret = parseEnv(readFileSync(new URL('.lab/lab.env', ROOT), 'utf8')).JWT_SECRET as string;
+  return signDevToken({ sub, tenant: 'lab', tier: 'enterprise', secret });
+}
+
+/**
+ * The writes that make every event path run once: a link and its redirects (clicks to the
+ * aggregator), a post (fan-out) and a follow (a notification through provider-sim). Without them
+ * a read-only load leaves the outbox, consumer and fan-out series empty.
+ */
+async function exerciseWrites(services: string[]): Promise<void> {
+  const user = { authorization: `Bearer ${await labToken('lab-user')}`, 'content-type': 'application/json' };
+  const fan = {
+    authorization: `Bearer ${await labToken('lab-follower')}`,
+    'content-type': 'application/json',
+  };
+  const post = (path: string, headers: Record<string, string>, body: unknown) =>
+    fetch(`http://127.0.0.1:${FRONT_DOOR_PORT}${path}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+    });
+  if (services.includes('url-shortener')) {
+    const created = await post('/v1/urls', user, { url: 'https://example.com/lab-series-check' });
+    assert.equal(created.status, 201, await created.clone().text());
+    const { code } = (await created.json()) as { code: string };
+    for (let i = 0; i < 3; i++)
+      await fetch(`http://127.0.0.1:${FRONT_DOOR_PORT}/${code}`, { redirect: 'manual' });
+  }
+  if (services.includes('notifications')) {
+    // Somewhere to deliver the follow's notification: without a contact it is skipped, not sent.
+    const contact = await fetch(`http://127.0.0.1:${FRONT_DOOR_PORT}/v1/users/lab-user/contacts`, {
+      method: 'PUT',
+      headers: user,
+      body: JSON.stringify({ pushToken: 'lab-user-phone' }),
+    });
+    assert.ok(contact.ok, `contacts: ${contact.status}`);
+  }
+  if (services.includes('feed')) {
+    await fetch(`http://127.0.0.1:${FRONT_DOOR_PORT}/v1/feed`, { headers: user }); // the user exists once they act
+    assert.ok((await post('/v1/follows/lab-user', fan, {})).status < 300, 'the follow is accepted');
+    assert.equal((await post('/v1/posts', user, { body: 'series check' })).status, 201);
+  }
+}
 
 /** Resolves when the lab prints a line matching `pattern`; rejects if it exits first. */
 function waitForLine(pattern: RegExp): Promise<void> {
@@ -63,7 +113,7 @@ describe('the lab (npm start)', { timeout: 600_000 }, () => {
     for (const service of services) {
       for (const path of service.readPaths) {
         const port = service.routes.length > 0 ? FRONT_DOOR_PORT : service.port;
-        const response = await fetch(`http://127.0.0.1:${port}${path}`);
+        const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: await authHeader() });
         assert.equal(response.status, 200, `${service.name} ${path} through HAProxy`);
       }
     }
@@ -92,9 +142,11 @@ describe('the lab (npm start)', { timeout: 600_000 }, () => {
         ),
       ),
     ]);
+    await exerciseWrites(services.map((service) => service.name));
     let stopLoad = () => {};
     const load = steadyLoad({
       urls,
+      headers: await authHeader(),
       rate: 50,
       until: new Promise<void>((resolve) => {
         stopLoad = resolve;
@@ -145,7 +197,13 @@ describe('the lab (npm start)', { timeout: 600_000 }, () => {
     );
     const restarted = waitForLine(/rolling restart (done|failed.*)/);
     lab.kill('SIGHUP');
-    const report = await steadyLoad({ urls, rate: 200, until: restarted, maxRequests: 60_000 });
+    const report = await steadyLoad({
+      urls,
+      headers: await authHeader(),
+      rate: 200,
+      until: restarted,
+      maxRequests: 60_000,
+    });
     assert.match(output, /rolling restart done/, output);
     assert.ok(report.sent > 200, `the load ran through the restart (${report.sent} requests)`);
     assert.deepEqual(report.failures, {}, `${report.failed} of ${report.sent} failed`);

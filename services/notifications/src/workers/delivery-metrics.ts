@@ -4,17 +4,24 @@ import { counter, type Registry } from '@lab/service-kit';
 
 export type DeliveryMetrics = ReturnType<typeof deliveryMetrics>;
 
-export type JobOutcome =
-  | 'sent'
-  | 'deferred'
-  | 'retried'
-  | 'dead_lettered'
-  | 'skipped'
-  | 'duplicate'
-  | 'invalid';
+const JOB_OUTCOMES = [
+  'sent',
+  'deferred',
+  'retried',
+  'dead_lettered',
+  'skipped',
+  'duplicate',
+  'invalid',
+] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+const CHANNELS = ['email', 'sms', 'push'] as const;
+const PRIORITIES = ['high', 'low'] as const;
+const PROVIDER_ROLES = ['primary', 'secondary'] as const;
+const SEND_OUTCOMES = ['accepted', 'failed', 'refused'] as const;
 
 export function deliveryMetrics(registry: Registry) {
-  return {
+  const metrics = {
     messages: counter(registry, {
       name: 'notifications_messages_total',
       help: 'Delivery jobs by lane and outcome: sent, deferred (quiet hours), retried, dead_lettered, skipped (cap), duplicate',
@@ -26,4 +33,17 @@ export function deliveryMetrics(registry: Registry) {
       labelNames: ['channel', 'provider', 'outcome'] as const,
     }),
   };
+  // Every bounded label set starts at zero, so a dashboard's "dead-lettered" or "failed" series
+  // exists (at 0) before the first failure, and rate() sees the first one as an increase.
+  for (const channel of CHANNELS) {
+    for (const priority of PRIORITIES) {
+      for (const outcome of JOB_OUTCOMES) metrics.messages.inc({ channel, priority, outcome }, 0);
+    }
+    for (const role of PROVIDER_ROLES) {
+      for (const outcome of SEND_OUTCOMES) {
+        metrics.sends.inc({ channel, provider: `${channel}-${role}`, outcome }, 0);
+      }
+    }
+  }
+  return metrics;
 }
