@@ -46,7 +46,14 @@ export {
   type MigrationResult,
   runMigrations,
 } from './clients/migrations.ts';
-export { createPgPool, type PgPool, type PostgresOptions, postgresCheck } from './clients/postgres.ts';
+export {
+  createPgPool,
+  inTransaction,
+  type PgPool,
+  type PostgresOptions,
+  postgresCheck,
+  type TxWork,
+} from './clients/postgres.ts';
 export { createRedisClient, type Redis, redisCheck } from './clients/redis.ts';
 export { type BaseConfig, baseConfigSchema, ConfigError, DEV_JWT_SECRET, loadConfig, z } from './config.ts';
 export {

@@ -53,3 +53,26 @@ function guardCheckedOutClients(pool: pg.Pool): void {
 export function postgresCheck(pool: PgPool, timeoutMs = 1_000): ReadinessCheck {
   return { name: 'postgres', timeoutMs, check: () => pool.query('SELECT 1') };
 }
+
+/** A unit of database work written against a transaction someone else opened. */
+export type TxWork<T> = (tx: pg.PoolClient) => Promise<T>;
+
+/**
+ * Runs `work` in one transaction: BEGIN, COMMIT, or ROLLBACK when it throws. Writes are written as
+ * `TxWork` functions so the same function can run here or inside `idempotentWrite`, whose
+ * transaction also stores the Idempotency-Key response (Stripe's atomic phases).
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: TxWork<T>): Promise<T> {
+  const tx = await pool.connect();
+  try {
+    await tx.query('BEGIN');
+    const result = await work(tx);
+    await tx.query('COMMIT');
+    return result;
+  } catch (error) {
+    await tx.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    tx.release();
+  }
+}

@@ -4,11 +4,11 @@
 // follow/unfollow/follow again is still one notification (the notifications service dedupes on it).
 import { notificationRequested, toOutboxEvent } from '@lab/events';
 import { enqueue } from '@lab/outbox';
+import type { TxWork } from '@lab/service-kit';
 import { HttpError } from '@lab/service-kit';
 import { followRequestId } from '../domain/ids.ts';
 import { countFollowing, deleteFollow, insertFollow } from './follows-repository.ts';
 import type { Reply, Topics } from './post-commands.ts';
-import type { TxWork } from './transaction.ts';
 import { ensureUser, followerCount } from './users-repository.ts';
 
 export type Follow = { followerId: string; followeeId: string; createdAt: string };

@@ -3,11 +3,11 @@
 // caller opened (`idempotentWrite`'s, which stores the Idempotency-Key response in the same commit).
 import { postCreated, postDeleted, toOutboxEvent } from '@lab/events';
 import { enqueue } from '@lab/outbox';
+import type { TxWork } from '@lab/service-kit';
 import { HttpError } from '@lab/service-kit';
 import type { Topics } from '../config.ts';
 import { newPostId } from '../domain/ids.ts';
 import { insertPost, lockPost, type Post, tombstonePost } from './posts-repository.ts';
-import type { TxWork } from './transaction.ts';
 import { ensureUser } from './users-repository.ts';
 
 export type { Topics };

@@ -1,12 +1,11 @@
 // POST and DELETE /v1/follows/{userId}: the caller follows or unfollows userId. The edge and the
 // "new follower" notification request commit together; the timeline backfill or removal follows.
-import { HttpError } from '@lab/service-kit';
+import { HttpError, inTransaction } from '@lab/service-kit';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { followWork, unfollowWork } from '../adapters/follow-commands.ts';
 import type { Topics } from '../adapters/post-commands.ts';
 import type { TimelineMaintenance } from '../adapters/timeline-maintenance.ts';
-import { inTransaction } from '../adapters/transaction.ts';
 import { callerId, emptyBody, userIdParam } from './schemas.ts';
 
 export type FollowsDeps = {

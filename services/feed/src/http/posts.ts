@@ -2,13 +2,12 @@
 // service-kit's `idempotentWrite`: the post row, its `post.created` outbox row and the stored
 // Idempotency-Key response commit together, so a retry after a crash replays and never posts twice.
 // A delete runs its own transaction, then applies what Redis should know after the commit.
-import { idempotentWrite } from '@lab/service-kit';
+import { idempotentWrite, inTransaction } from '@lab/service-kit';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Topics } from '../adapters/post-commands.ts';
 import { createPostWork, deletePostWork } from '../adapters/post-commands.ts';
 import type { TimelineMaintenance } from '../adapters/timeline-maintenance.ts';
-import { inTransaction } from '../adapters/transaction.ts';
 import { callerId, postIdParam, postInput } from './schemas.ts';
 
 export type PostsDeps = {

@@ -114,19 +114,3 @@ export async function nextIdBlock(pool: pg.Pool): Promise<bigint> {
   const { rows } = await pool.query<{ n: string }>(`SELECT nextval('link_id_blocks') AS n`);
   return BigInt(rows[0]?.n ?? '0');
 }
-
-/** Runs `work` in one transaction (BEGIN ... COMMIT, ROLLBACK on a throw). */
-export async function inTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-  const tx = await pool.connect();
-  try {
-    await tx.query('BEGIN');
-    const result = await work(tx);
-    await tx.query('COMMIT');
-    return result;
-  } catch (error) {
-    await tx.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    tx.release();
-  }
-}

@@ -3,16 +3,10 @@
 // event commit together, then every instance's cached copy is replaced).
 import { toOutboxEvent, urlDeleted } from '@lab/events';
 import { enqueue } from '@lab/outbox';
-import { authOf, HttpError } from '@lab/service-kit';
+import { authOf, HttpError, inTransaction } from '@lab/service-kit';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
-import {
-  findLink,
-  inTransaction,
-  type LinkRow,
-  listOwnerLinks,
-  markDeleted,
-} from '../adapters/links-repository.ts';
+import { findLink, type LinkRow, listOwnerLinks, markDeleted } from '../adapters/links-repository.ts';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import type { Topics } from '../topics.ts';
 import { linkView } from './create-link.ts';
