@@ -87,7 +87,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 function createRelay(options: ResolvedRelayOptions): Relay {
   const { pool, kafka, name, registry, onError, onLeadership } = options;
   const metrics = relayMetrics(registry);
+  // Series exist from the first scrape, at zero: an alert or panel on failures has something to
+  // read before the first one, and rate() counts that first one.
   metrics.halted.set({ outbox: name }, 0);
+  metrics.published.inc({ outbox: name }, 0);
+  metrics.publishFailures.inc({ outbox: name }, 0);
   const wakeup = createWakeup();
   const topics = createTopicLister(kafka);
   return {

@@ -16,7 +16,8 @@ export type Outcome =
   | 'fail_open'
   | 'fail_closed';
 
-export type RedisErrorReason = 'not_ready' | 'timeout' | 'circuit_open' | 'error';
+const REDIS_ERROR_REASONS = ['not_ready', 'timeout', 'circuit_open', 'error'] as const;
+export type RedisErrorReason = (typeof REDIS_ERROR_REASONS)[number];
 
 export type LimiterMetrics = {
   decision(rule: Rule, outcome: Outcome): void;
@@ -75,12 +76,18 @@ export function createLimiterMetrics(limiter: string, registry: Registry = regis
   // Per rule object, so the hot path builds no label key; a rule seen once (an inline policy)
   // falls back to the key string. Weak: a rule object that is gone takes its entry with it.
   const byRule = new WeakMap<Rule, Partial<Record<Outcome, Tally>>>();
+  // The bounded label sets start at zero, so panels and alerts on rare events (a Redis error, a
+  // local block) read a series before the first one: every reason now, each rule's local-block
+  // series when the rule is first seen.
+  for (const reason of REDIS_ERROR_REASONS) redisErrors(reason, () => ({ limiter, reason }));
   return {
     decision(rule, outcome) {
       let outcomes = byRule.get(rule);
       if (!outcomes) {
         outcomes = {};
         byRule.set(rule, outcomes);
+        const name = ruleLabel(rule);
+        localBlocks(name, () => ({ limiter, rule: name }));
       }
       let entry = outcomes[outcome];
       if (!entry) {
