@@ -7,6 +7,7 @@ export {
   START_LOCAL_STACK_HINT,
 } from './dependency-source.ts';
 export { freePort } from './free-port.ts';
+export { type CallOptions, type CallReply, call } from './http-call.ts';
 export { createTestKafka, type TestKafka } from './kafka.ts';
 export { createKafkaFaultProxy, type KafkaFaultProxy } from './kafka-fault-proxy.ts';
 export { createTestDatabase, databaseUrlFor, type TestDatabase } from './postgres.ts';

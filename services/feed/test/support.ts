@@ -1,5 +1,11 @@
 // Starts the real feed service for integration tests: its own Postgres database, Redis key
 // prefix and Kafka topics (created and led before any service produces to them).
+import type { CallReply } from '@lab/testkit';
+
+import { call } from '@lab/testkit';
+
+export { call };
+
 import { signDevToken } from '@lab/service-kit';
 import {
   createTestDatabase,
@@ -113,32 +119,7 @@ async function createLedTopic(kafka: TestKafka, base: string): Promise<string> {
   return topic as string;
 }
 
-export type Answer = { status: number; headers: Headers; body: Record<string, unknown> };
-
-/** fetch with JSON in and out. */
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  const json = /json/.test(response.headers.get('content-type') ?? '') && text !== '';
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: json ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
+export type Answer = CallReply;
 
 export type FeedItem = { id: string; authorId: string; body: string; createdAt: string };
 

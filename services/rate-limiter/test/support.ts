@@ -1,5 +1,7 @@
 // Starts the real service (Postgres database and Redis prefix of its own) for integration tests.
 
+export { call } from '@lab/testkit';
+
 import { signDevToken } from '@lab/service-kit';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@lab/testkit';
 import { loadServiceConfig } from '../src/config.ts';
@@ -59,30 +61,5 @@ export async function createTestBed(label: string): Promise<TestBed> {
       await redis.cleanup();
       await db.drop();
     },
-  };
-}
-
-/** fetch with JSON in and out. */
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  const json = /json/.test(response.headers.get('content-type') ?? '') && text !== '';
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: json ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
 }

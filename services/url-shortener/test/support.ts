@@ -1,5 +1,9 @@
 // Starts the real service for integration tests: its own Postgres database, Redis key prefix and
 // Kafka topic prefix (so files run in parallel), optionally with Redis or Kafka behind Toxiproxy.
+import type { CallReply } from '@lab/testkit';
+
+export { call } from '@lab/testkit';
+
 import { randomUUID } from 'node:crypto';
 import { metricValue } from '@lab/metrics';
 import { createRegistry, type Registry, signDevToken } from '@lab/service-kit';
@@ -92,30 +96,4 @@ export async function createTestBed(label: string): Promise<TestBed> {
   };
 }
 
-export type Reply = { status: number; headers: Headers; body: Record<string, unknown> };
-
-/** fetch with JSON in and out; redirects are not followed. */
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    redirect: 'manual',
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  const json = /json/.test(response.headers.get('content-type') ?? '') && text !== '';
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: json ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
+export type Reply = CallReply;
