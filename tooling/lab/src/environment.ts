@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { parseEnv } from 'node:util';
+import { signDevToken } from '@lab/service-kit';
 
 export type Dependencies = {
   postgres: string;
@@ -130,4 +131,14 @@ export function labSecret(file: URL): string {
     },
   );
   return secret;
+}
+
+/**
+ * A bearer token the running lab's services accept, signed with the secret `npm start` keeps in
+ * `.lab/lab.env`: the lab's own loads read as a signed-in user, as real reads do.
+ */
+export async function labToken(root: URL, sub: string): Promise<string> {
+  const secret = parseEnv(readFileSync(new URL('.lab/lab.env', root), 'utf8')).JWT_SECRET;
+  if (!secret) throw new Error('.lab/lab.env has no JWT_SECRET: is the lab started?');
+  return signDevToken({ sub, tenant: 'lab', tier: 'enterprise', secret });
 }

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FRONT_DOOR_PORT, labServices } from './catalogue.ts';
+import { labToken } from './environment.ts';
 import { steadyLoad } from './steady-load.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
   const until = new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
-  const report = await steadyLoad({ urls, rate, until, maxRequests: rate * seconds * 2 });
+  const headers = { authorization: `Bearer ${await labToken(ROOT, 'lab-user')}` };
+  const report = await steadyLoad({ urls, rate, until, maxRequests: rate * seconds * 2, headers });
   clearInterval(timer);
   console.log(
     `under load: lab ${peak.lab} MiB, infra/local ${peak.infra} MiB (peak of 1 s samples; ${rate} req/s for ${seconds} s, ${report.sent} sent, ${report.failed} failed)`,

@@ -3,30 +3,21 @@
 // HAProxy fails no request, and `npm stop` (SIGTERM) drains and ends it with exit 0.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { parseEnv } from 'node:util';
-import { signDevToken } from '@lab/service-kit';
 import { FRONT_DOOR_PORT, labServices, PROMETHEUS_PORT, replicaPort } from '../src/catalogue.ts';
-import { labKafkaBrokers, readDependencies } from '../src/environment.ts';
+import { labKafkaBrokers, labToken, readDependencies } from '../src/environment.ts';
 import { waitForHaproxy } from '../src/haproxy-stats.ts';
 import { steadyLoad } from '../src/steady-load.ts';
 import { checkKafkaThroughProxy, labFault } from './kafka-through-proxy.ts';
 import { checkSeries } from './series-check.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
-const authHeader = async () => ({ authorization: `Bearer ${await labToken('lab-user')}` });
+const authHeader = async () => ({ authorization: `Bearer ${await labToken(ROOT, 'lab-user')}` });
 let lab: ChildProcess;
 let output = '';
 
 /** How long a phase of the series check's load lasts: a duration of traffic, not a wait for an event. */
 const loadFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A token the lab's services accept: signed with the secret `npm start` keeps in .lab/lab.env. */
-async function labToken(sub: string): Promise<string> {
-  const secret = parseEnv(readFileSync(new URL('.lab/lab.env', ROOT), 'utf8')).JWT_SECRET as string;
-  return signDevToken({ sub, tenant: 'lab', tier: 'enterprise', secret });
-}
 
 /**
  * The writes that make every event path run once: a link and its redirects (clicks to the
@@ -34,9 +25,12 @@ async function labToken(sub: string): Promise<string> {
  * a read-only load leaves the outbox, consumer and fan-out series empty.
  */
 async function exerciseWrites(services: string[]): Promise<void> {
-  const user = { authorization: `Bearer ${await labToken('lab-user')}`, 'content-type': 'application/json' };
+  const user = {
+    authorization: `Bearer ${await labToken(ROOT, 'lab-user')}`,
+    'content-type': 'application/json',
+  };
   const fan = {
-    authorization: `Bearer ${await labToken('lab-follower')}`,
+    authorization: `Bearer ${await labToken(ROOT, 'lab-follower')}`,
     'content-type': 'application/json',
   };
   const post = (path: string, headers: Record<string, string>, body: unknown) =>
