@@ -67,8 +67,18 @@ async function waitForPort(child: ChildProcess): Promise<string> {
   throw new Error('bench server exited before listening');
 }
 
+/**
+ * BENCH_CPU_PROFILE_DIR=dir: every server process writes a V8 CPU profile there when it stops
+ * (open it in Chrome DevTools or speedscope): where a redirect's time goes, next to a baseline's.
+ */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 async function startBaseline(kind: string, codesFile: string): Promise<Child> {
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, 'baselines.ts'), kind, codesFile], {
+  const args = [...profileArgs(), path.join(import.meta.dirname, 'baselines.ts'), kind, codesFile];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return { child, base: await waitForPort(child) };
@@ -77,7 +87,8 @@ async function startBaseline(kind: string, codesFile: string): Promise<Child> {
 /** The service as `npm start` runs it; its JSON log goes to a file, as it would to a collector. */
 async function startService(env: Record<string, string>, logFile: string, tracing = true): Promise<Child> {
   const port = await freePort();
-  const args = tracing ? ['--import', '@lab/service-kit/tracing', 'src/main.ts'] : ['src/main.ts'];
+  const preload = tracing ? ['--import', '@lab/service-kit/tracing'] : [];
+  const args = [...profileArgs(), ...preload, 'src/main.ts'];
   const child = spawn(process.execPath, args, {
     cwd: SERVICE_DIR,
     env: { ...process.env, ...env, PORT: String(port) },
