@@ -113,4 +113,10 @@ export {
   type ShutdownStep,
 } from './shutdown.ts';
 export { extractTraceContext, injectTraceHeaders } from './tracing/kafka-context.ts';
+export {
+  inServerSpan,
+  type ServerSpan,
+  type ServerSpanOptions,
+  startServerSpan,
+} from './tracing/server-span.ts';
 export { startTracing, type Tracing, type TracingOptions } from './tracing/tracing.ts';

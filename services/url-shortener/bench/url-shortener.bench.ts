@@ -23,7 +23,15 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { alternate, defineSuite, type ResultRow, ratioOf, resultRow, summarize } from '@lab/bench';
+import {
+  alternate,
+  defineSuite,
+  processCpuSeconds,
+  type ResultRow,
+  ratioOf,
+  resultRow,
+  summarize,
+} from '@lab/bench';
 import { createTestDatabase, createTestRedis, testDependencies, uniqueName } from '@lab/testkit';
 import autocannon from 'autocannon';
 import { deleteTopics } from '../test/topics.ts';
@@ -129,7 +137,7 @@ async function load(base: string, nextPath: () => string, method: 'GET' | 'HEAD'
   const bad = result.non2xx - (result.statusCodeStats?.['302']?.count ?? 0);
   if (bad > 0 || result.errors > 0)
     throw new Error(`${base}: ${bad} non-302 answers, ${result.errors} errors`);
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  return { rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total };
 }
 
 export default defineSuite('url-shortener', async () => {
@@ -201,6 +209,9 @@ export default defineSuite('url-shortener', async () => {
     const coldPath = () => `/c${String(coldIndex++ % COLD_CODES).padStart(7, '0')}`;
     const variants = VARIANTS;
     const p99 = new Map<string, number[]>(variants.map((name) => [name, []]));
+    // The server's own CPU per request (user + system, from /proc): unlike throughput it does not
+    // depend on what else the machine runs, so it shows where a gap comes from even when noisy.
+    const cpuPerRequest = new Map<string, number[]>(variants.map((name) => [name, []]));
     const measured = await alternate(
       variants.map((name) => ({
         name,
@@ -209,8 +220,13 @@ export default defineSuite('url-shortener', async () => {
           // redirect-head: the same redirect without a click (HEAD is not counted): the click's cost.
           const base2 = name === 'redirect-head' ? (services.redirect?.base ?? '') : base;
           const method = name === 'redirect-head' ? 'HEAD' : 'GET';
+          const server = name === 'redirect-head' ? services.redirect : services[name];
+          const cpuBefore = processCpuSeconds(server?.child.pid);
           const result = await load(base2, name === 'cold' ? coldPath : warmPath, method);
+          const cpuAfter = processCpuSeconds(server?.child.pid);
           p99.get(name)?.push(result.p99);
+          if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0)
+            cpuPerRequest.get(name)?.push(((cpuAfter - cpuBefore) * 1e6) / result.requests);
           return result.rps;
         },
       })),
@@ -224,6 +240,8 @@ export default defineSuite('url-shortener', async () => {
       if (!throughput) throw new Error(`missing variant ${name}`);
       results.push(resultRow(name, 'throughput', 'req/s', throughput));
       results.push({ name, metric: 'p99', unit: 'ms', ...summarize(p99.get(name) ?? []) });
+      const cpu = cpuPerRequest.get(name) ?? [];
+      if (cpu.length > 0) results.push({ name, metric: 'cpu-per-request', unit: 'µs', ...summarize(cpu) });
     }
     const variant = (name: string) => {
       const found = measured.get(name);

@@ -9,5 +9,6 @@ export {
   type SuiteResults,
   writeSuiteResults,
 } from './results.ts';
+export { processCpuSeconds } from './process-cpu.ts';
 export { percentile, type Summary, summarize } from './stats.ts';
 export { defineSuite, type Suite, type SuiteOutput } from './suite.ts';
