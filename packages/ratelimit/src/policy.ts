@@ -1,5 +1,6 @@
 // What a limit is (a rule) and what a check answers (a decision), plus the validation both the
 // library and the service apply before anything reaches Redis.
+import { RateLimitError } from './errors.ts';
 
 export const ALGORITHMS = [
   'fixed-window',
@@ -47,16 +48,6 @@ export type Decision = {
   /** Until a request of the same cost could pass; 0 when allowed. */
   retryAfterMs: number;
 };
-
-/** Error with a stable `code` for callers (the service maps these to 400 problem+json). */
-export class RateLimitError extends Error {
-  readonly code: 'INVALID_RULE' | 'INVALID_COST' | 'INVALID_KEY' | 'COST_EXCEEDS_LIMIT' | 'INVALID_OPTIONS';
-  constructor(code: RateLimitError['code'], message: string) {
-    super(message);
-    this.name = 'RateLimitError';
-    this.code = code;
-  }
-}
 
 /** Bounds that keep a rule meaningful and its Redis state small. */
 export const LIMITS = {
