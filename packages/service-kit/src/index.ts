@@ -39,9 +39,12 @@ export {
   waitForTopics,
 } from './clients/kafka.ts';
 export {
+  isMigrationError,
   loadMigrations,
+  MIGRATION_ERROR_CODES,
   type Migration,
   MigrationError,
+  type MigrationErrorCode,
   type MigrationFolder,
   type MigrationResult,
   runMigrations,
