@@ -60,6 +60,22 @@ export {
 export { createRedisClient, type Redis, redisCheck } from './clients/redis.ts';
 export { type BaseConfig, baseConfigSchema, ConfigError, DEV_JWT_SECRET, loadConfig, z } from './config.ts';
 export {
+  HTTP_APP_DEFAULTS,
+  IDEMPOTENCY_DEFAULTS,
+  KAFKA_CLIENT_DEFAULTS,
+  PG_POOL_DEFAULTS,
+  READINESS_DEFAULTS,
+  REDIS_CLIENT_DEFAULTS,
+  SERVICE_DEFAULTS,
+} from './defaults.ts';
+export {
+  isAuthError,
+  isConfigError,
+  isHttpError,
+  SERVICE_KIT_ERROR_CODES,
+  type ServiceKitErrorCode,
+} from './errors.ts';
+export {
   type CheckResult,
   createHealth,
   type Health,
