@@ -57,3 +57,18 @@ export const MIDDLEWARE_DEFAULTS = {
   /** The X-RateLimit-* trio is for clients written before the draft: off unless asked for. */
   legacyHeaders: false,
 } as const;
+
+/** tieredRule's defaults (TieredRuleOptions); the tier table itself is DEFAULT_TIERS in tiers.ts. */
+export const TIERED_RULE_DEFAULTS = {
+  /** A request without a known tier gets the smallest plan: an unknown caller never gets more. */
+  defaultTier: 'free',
+} as const;
+
+/** ipKey's defaults. */
+export const IP_KEY_DEFAULTS = {
+  /**
+   * One IPv6 client usually holds a whole /64 (RFC 6177), so counting single addresses would let it
+   * rotate through 2^64 of them; the /64 prefix is the client.
+   */
+  ipv6Subnet: 64,
+} as const;

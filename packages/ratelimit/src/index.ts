@@ -1,7 +1,7 @@
 // @lab/ratelimit: six rate-limit algorithms as atomic Redis Lua scripts, a limiter that survives a
 // Redis outage (breaker, fail-open/closed, insurance, in-memory block, shadow mode), tiers,
 // hierarchical limits, IETF RateLimit headers and express middleware. See README.md.
-export { LIMITER_DEFAULTS, MIDDLEWARE_DEFAULTS } from './defaults.ts';
+export { IP_KEY_DEFAULTS, LIMITER_DEFAULTS, MIDDLEWARE_DEFAULTS, TIERED_RULE_DEFAULTS } from './defaults.ts';
 export {
   isRateLimitError,
   isRedisTimeout,
