@@ -55,6 +55,7 @@ test('a tour of the API: every answer is documented and matches its schema', asy
   });
   const key = { 'idempotency-key': 'tour-1' };
   await visit('POST', '/v1/posts', { token: ann, body: { body: 'k' }, headers: key });
+  await visit('POST', '/v1/posts', { token: ann, body: { body: 'k' }, headers: key }); // replay
   await visit('POST', '/v1/posts', { token: ann, body: { body: 'other' }, headers: key }); // 422
   const flood = await bed.token('flood');
   for (let i = 0; i < 6; i += 1)

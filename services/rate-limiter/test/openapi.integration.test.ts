@@ -87,6 +87,7 @@ test('a tour of the API: every status of every route, each documented and matchi
     body: rule,
     headers: { 'idempotency-key': 'tour-1' },
   });
+  await visit('POST', '/v1/rules', { token, body: rule, headers: { 'idempotency-key': 'tour-1' } }); // replay
   await visit('POST', '/v1/rules', {
     token,
     body: { ...rule, limit: 2 },

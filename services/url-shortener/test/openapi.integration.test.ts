@@ -55,6 +55,7 @@ test('a tour of the API: every answer is documented and matches its schema', asy
   }); // 413
   const key = { 'idempotency-key': 'tour-key' };
   await visit('POST', '/v1/urls', { token, body: { url: 'https://example.com/i' }, headers: key });
+  await visit('POST', '/v1/urls', { token, body: { url: 'https://example.com/i' }, headers: key }); // replay
   await visit('POST', '/v1/urls', { token, body: { url: 'https://example.com/j' }, headers: key }); // 422
   const free = await bed.token({ sub: 'tour-free', tier: 'free' });
   for (let i = 0; i < 100; i += 1)
