@@ -39,7 +39,10 @@ export type OpenApiContract = {
   assertExercised(options?: ExercisedOptions): void;
 };
 
-/** The contract of the document at a path or URL (`new URL('../openapi.yaml', import.meta.url)`). */
+/**
+ * The contract of the document at a file path or URL (`new URL('../openapi.yaml', import.meta.url)`),
+ * or of a document given as an object (the checker's own tests use an inline one).
+ */
 export function openApiContract(source: URL | string | object): OpenApiContract {
   const document =
     source instanceof URL || typeof source === 'string'

@@ -45,17 +45,14 @@ export function findOperation(
   method: string,
   path: string,
 ): Operation | undefined {
-  const lower = method.toLowerCase();
-  const templates = Object.keys(document.paths).filter((t) => typeof document.paths[t]?.[lower] === 'object');
-  const template = matchTemplate(templates, path);
-  if (template === undefined) return undefined;
-  return {
-    key: `${lower} ${template}`,
-    method: lower,
-    template,
-    pointer: pointerTo('paths', template, lower),
-    node: document.paths[template]?.[lower] as JsonObject,
-  };
+  const candidates = listOperations(document).filter(
+    (operation) => operation.method === method.toLowerCase(),
+  );
+  const template = matchTemplate(
+    candidates.map((operation) => operation.template),
+    path,
+  );
+  return candidates.find((operation) => operation.template === template);
 }
 
 function splitPath(path: string): string[] {
