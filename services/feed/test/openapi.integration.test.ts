@@ -37,6 +37,11 @@ after(() => bed.cleanup());
 const visit = (method: string, path: string, options?: CallOptions) =>
   contract.call(svc.url, method, path, options);
 
+/** A limited tier's answers carry its quota (the document leaves them optional: unlimited tiers get none). */
+function assertQuotaHeaders(reply: { headers: Headers }): void {
+  for (const name of ['RateLimit', 'RateLimit-Policy']) assert.ok(reply.headers.get(name), `${name} header`);
+}
+
 test('a tour of the API: every answer is documented and matches its schema', async () => {
   const ann = await bed.token('ann');
   const bob = await bed.token('bob');
@@ -65,6 +70,7 @@ test('a tour of the API: every answer is documented and matches its schema', asy
     body: { body: 'one too many' },
   });
   assert.equal(limited.status, 429);
+  assertQuotaHeaders(limited);
 
   const id = created.body.id as string;
   await visit('DELETE', `/v1/posts/${id}`, { token: bob });

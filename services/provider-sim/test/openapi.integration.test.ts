@@ -1,6 +1,7 @@
 // Keeps provider-sim's openapi.yaml honest: the documented operations are exactly the route table,
 // and a tour of the API (successes and every error path) only gives documented answers, each
 // checked by @lab/testkit's openApiContract (status, content type, headers, Ajv 2020-12 body).
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type CallOptions, openApiContract } from '@lab/testkit';
 import type { RequestHandler } from 'express';
@@ -71,6 +72,8 @@ test('a tour of the API: every answer is documented and matches its schema', asy
   await visit('GET', '/v1/providers');
   await visit('GET', '/v1/messages?limit=1', { token: admin });
   await visit('GET', '/v1/messages?limit=0', { token: admin });
+  const empty = await visit('GET', '/v1/messages?cursor=', { token: admin }); // not an integer
+  assert.equal(empty.status, 400);
   await visit('GET', '/v1/messages', { token: user });
   await visit('GET', '/v1/messages');
   await visit('POST', '/v1/reset', { token: admin, body: {} });

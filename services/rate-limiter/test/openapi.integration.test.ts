@@ -76,6 +76,11 @@ after(() => bed.cleanup());
 const visit = (method: string, path: string, options?: CallOptions) =>
   contract.call(svc.url, method, path, options);
 
+/** A limited tier's answers carry its quota (the document leaves them optional: unlimited tiers get none). */
+function assertQuotaHeaders(reply: { headers: Headers }): void {
+  for (const name of ['RateLimit', 'RateLimit-Policy']) assert.ok(reply.headers.get(name), `${name} header`);
+}
+
 test('a tour of the API: every status of every route, each documented and matching its schema', async () => {
   const token = await bed.token({ scope: 'admin service rate-limiter:inline' });
   const plain = await bed.token({ sub: 'pat', tenant: 'plain-co' });
@@ -112,7 +117,7 @@ test('a tour of the API: every status of every route, each documented and matchi
   await visit('PUT', '/v1/rules/tour', { token: plain, body: replacement }); // 403
   await visit('PUT', '/v1/rules/tour', { token, ...big }); // 413
   await visit('PUT', '/v1/rules/tour', { token, ...text }); // 415
-  await visit('POST', '/v1/check', { token, body: { key: 'k', rule: 'tour' } });
+  assertQuotaHeaders(await visit('POST', '/v1/check', { token, body: { key: 'k', rule: 'tour' } }));
   await visit('POST', '/v1/check', { token, body: { key: 'k', rule: 'tour', cost: 3 } }); // 400
   await visit('POST', '/v1/check', { token, body: { key: 'k', rule: 'tour' } });
   await visit('POST', '/v1/check', { token, body: { key: 'k', rule: 'tour' } }); // refused, still 200
@@ -151,7 +156,7 @@ test('a tour of the API: every status of every route, each documented and matchi
   await visit('GET', '/v1/demo/protected', { headers: { authorization: 'Bearer x' } });
   const flood = await bed.token({ sub: 'tour-flood', tenant: 'tour-co', tier: 'free' });
   for (let i = 0; i < 100; i += 1) await call(svc.url, 'GET', '/v1/demo/protected', { token: flood });
-  await visit('GET', '/v1/demo/protected', { token: flood }); // 429
+  assertQuotaHeaders(await visit('GET', '/v1/demo/protected', { token: flood })); // 429
   await visit('DELETE', '/v1/rules/tour', { token: plain }); // 403
   await visit('DELETE', '/v1/rules/tour', {}); // 401
   await visit('DELETE', '/v1/rules/tour', { token });

@@ -3,6 +3,7 @@
 // running service gives on a tour of the API is checked by @lab/testkit's openApiContract: a
 // documented status, content type and headers, and a JSON body (and every accepted request body)
 // that validates against the document's schema with Ajv's JSON Schema 2020-12 validator.
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type CallOptions, openApiContract } from '@lab/testkit';
 import type { RequestHandler } from 'express';
@@ -29,6 +30,11 @@ after(() => bed?.cleanup());
 const visit = (method: string, path: string, options?: CallOptions) =>
   contract.call(svc.url, method, path, options);
 
+/** A limited tier's answers carry its quota (the document leaves them optional: unlimited tiers get none). */
+function assertQuotaHeaders(reply: { headers: Headers }): void {
+  for (const name of ['RateLimit', 'RateLimit-Policy']) assert.ok(reply.headers.get(name), `${name} header`);
+}
+
 test('a tour of the API: every answer is documented and matches its schema', async () => {
   const token = await bed.token();
   const other = await bed.token({ sub: 'someone-else' });
@@ -36,6 +42,7 @@ test('a tour of the API: every answer is documented and matches its schema', asy
     token,
     body: { url: 'https://example.com/tour', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
   });
+  assertQuotaHeaders(created);
   const code = created.body.code as string;
   await visit('POST', '/v1/urls', {
     token,
@@ -60,7 +67,9 @@ test('a tour of the API: every answer is documented and matches its schema', asy
   const free = await bed.token({ sub: 'tour-free', tier: 'free' });
   for (let i = 0; i < 100; i += 1)
     await call(svc.url, 'POST', '/v1/urls', { token: free, body: { url: `https://e.example/${i}` } });
-  await visit('POST', '/v1/urls', { token: free, body: { url: 'https://e.example/over' } }); // 429
+  assertQuotaHeaders(
+    await visit('POST', '/v1/urls', { token: free, body: { url: 'https://e.example/over' } }),
+  ); // 429
   await visit('GET', '/v1/urls?limit=1', { token });
   await visit('GET', '/v1/urls?cursor=nope', { token }); // 400
   await visit('GET', '/v1/urls'); // 401
