@@ -174,7 +174,7 @@ test('the content type, required headers and their schemas, and accepted request
     [],
   );
   assert.deepEqual(contract.problems({ method: 'GET', path: '/health/live', status: 200, headers: json }), [
-    'a application/json body, but #/paths/~1health~1live/get/responses/200 documents none',
+    'a body (application/json), but #/paths/~1health~1live/get/responses/200 documents none',
   ]);
 });
 

@@ -68,7 +68,7 @@ function bodyProblems({ document, check, exchange }: Context, response: Located)
   const content = response.node.content;
   if (!isObject(content)) {
     const length = headerOf(exchange.headers, 'content-length');
-    return type && length !== '0' ? [`a ${type} body, but ${response.pointer} documents none`] : [];
+    return type && length !== '0' ? [`a body (${type}), but ${response.pointer} documents none`] : [];
   }
   const media = mediaKey(Object.keys(content), type);
   if (media === undefined) {
