@@ -5,12 +5,14 @@
 // counter's `collect` hook: each tally remembers how much of it the counter has already been given.
 //
 // Many components (caches, limiters, breakers) share one counter and tell their series apart by a
-// label of their own. The counter holds each tally through a WeakRef, so a dropped component, and
-// the tallies only it held, can still be garbage-collected (a strong set of every instance was a
-// memory leak in opossum, #363); a component keeps its tallies alive simply by holding them, which
-// it must do anyway to count. The price: counts a component made since the last scrape are lost if
-// it is collected first; these components live as long as the clients they wrap, so in practice
-// nothing is.
+// label of their own; each component has its own group of tallies. The counter holds each group
+// through a WeakRef, so a dropped component can still be garbage-collected (a strong set of every
+// instance was a memory leak in opossum, #363), and every tally holds its group, so a component
+// keeps its counts flowing simply by holding its tallies, which it must do anyway to count. One
+// WeakRef per group rather than per tally: a breaker's five tallies would otherwise cost it ~200
+// bytes more (bench/heap-per-breaker.ts). The price: counts a component made since the last scrape
+// are lost if it is collected first; these components live as long as the clients they wrap, so in
+// practice nothing is.
 import type { Counter, Registry } from 'prom-client';
 import { counter, type MetricConfig } from './get-or-create.ts';
 import { scrapeState } from './scrape-state.ts';
@@ -31,31 +33,55 @@ export type TallyGroup<L extends string> = {
   readonly counter: Counter<L>;
 };
 
-class CountedTally<L extends string> implements Tally {
-  value = 0;
-  /** How much of `value` the counter already holds. */
-  flushed = 0;
-  readonly labels: Record<L, string>;
+/** A component's tallies on one counter: what the counter holds weakly, and each tally strongly. */
+class Group<L extends string> implements TallyGroup<L> {
+  readonly counter: Counter<L>;
+  readonly byKey = new Map<string, CountedTally>();
 
-  constructor(labels: Record<L, string>) {
-    this.labels = labels;
+  constructor(counter: Counter<L>) {
+    this.counter = counter;
+  }
+
+  tally(key: string, labels: () => Record<L, string>): Tally {
+    let tally = this.byKey.get(key);
+    if (tally === undefined) {
+      tally = new CountedTally(labels(), this as Group<string>);
+      this.byKey.set(key, tally);
+    }
+    return tally;
   }
 }
 
-type Tallies = Set<WeakRef<CountedTally<string>>>;
+class CountedTally implements Tally {
+  value = 0;
+  /** How much of `value` the counter already holds. */
+  flushed = 0;
+  readonly labels: Record<string, string>;
+  /** Holding a tally holds its group, which the counter only holds weakly. */
+  readonly group: Group<string>;
 
-const talliesOf = new WeakMap<Counter<string>, Tallies>();
+  constructor(labels: Record<string, string>, group: Group<string>) {
+    this.labels = labels;
+    this.group = group;
+  }
+}
 
-function flush(target: Counter<string>, tallies: Tallies): void {
-  for (const ref of tallies) {
-    const tally = ref.deref();
-    if (tally === undefined) {
-      tallies.delete(ref);
+type Groups = Set<WeakRef<Group<string>>>;
+
+const groupsOf = new WeakMap<Counter<string>, Groups>();
+
+function flush(target: Counter<string>, groups: Groups): void {
+  for (const ref of groups) {
+    const group = ref.deref();
+    if (group === undefined) {
+      groups.delete(ref);
       continue;
     }
-    // inc(…, 0) still creates the series, so it is visible from the first scrape on.
-    target.inc(tally.labels, tally.value - tally.flushed);
-    tally.flushed = tally.value;
+    for (const tally of group.byKey.values()) {
+      // inc(…, 0) still creates the series, so it is visible from the first scrape on.
+      target.inc(tally.labels, tally.value - tally.flushed);
+      tally.flushed = tally.value;
+    }
   }
 }
 
@@ -67,25 +93,15 @@ export function scrapedCounter<L extends string>(
   registry: Registry,
   config: Omit<MetricConfig<L>, 'collect'>,
 ): TallyGroup<L> {
-  const { metric, state: tallies } = scrapeState<Counter<string>, Tallies>(
+  const { metric, state: groups } = scrapeState<Counter<string>, Groups>(
     registry,
     config,
-    talliesOf,
+    groupsOf,
     () => new Set(),
     (collect) => counter(registry, { ...config, collect }) as Counter<string>,
     flush,
   );
-  const byKey = new Map<string, CountedTally<L>>();
-  return {
-    counter: metric as Counter<L>,
-    tally(key, labels) {
-      let tally = byKey.get(key);
-      if (tally === undefined) {
-        tally = new CountedTally(labels());
-        byKey.set(key, tally);
-        tallies.add(new WeakRef(tally as CountedTally<string>));
-      }
-      return tally;
-    },
-  };
+  const group = new Group(metric as Counter<L>);
+  groups.add(new WeakRef(group as Group<string>));
+  return group;
 }
