@@ -21,6 +21,8 @@
 // - State lives in this process only (see README: a shared breaker lets one sick node open it for all).
 // - Every state change goes through transition(to, reason), which checks the move against the
 //   table in breaker-states.ts and then runs the entry action of the new state.
+
+import type { Tally } from '@lab/metrics';
 import { register } from 'prom-client';
 import { type BreakerMetrics, breakerMetrics, type CallOutcome } from './breaker-metrics.ts';
 import { type CircuitBreakerOptions, resolveBreakerOptions } from './breaker-options.ts';
@@ -126,8 +128,13 @@ class Breaker implements CircuitBreaker {
   private readonly isFailure: (error: unknown) => boolean;
   private readonly clock: Clock;
   private readonly events = new Emitter<BreakerEvents>();
-  /** Calls by outcome since creation: tallies the registry adds to its counter at scrape time. */
-  private readonly calls: BreakerMetrics['calls'];
+  // Calls by outcome since creation: tallies the registry adds to its counter at scrape time. One
+  // field each, so counting a call costs the same two loads and a store as a plain number field.
+  private readonly successes: Tally;
+  private readonly failures: Tally;
+  private readonly slowCalls: Tally;
+  private readonly rejections: Tally;
+  private readonly timeouts: Tally;
   private readonly transitions: BreakerMetrics['transitions'];
 
   /** The current state, an index into STATES; changed only by transition(). */
@@ -170,7 +177,13 @@ class Breaker implements CircuitBreaker {
     this.isFailure = o.isFailure;
     this.clock = o.clock;
     const metrics = breakerMetrics(o.registry ?? register, this.name, this, Breaker.stateCode);
-    this.calls = metrics.calls;
+    ({
+      success: this.successes,
+      failure: this.failures,
+      slow: this.slowCalls,
+      rejected: this.rejections,
+      timeout: this.timeouts,
+    } = metrics.calls);
     this.transitions = metrics.transitions;
   }
 
@@ -240,7 +253,7 @@ class Breaker implements CircuitBreaker {
   }
 
   private reject(): CircuitOpenError {
-    this.calls.rejected.value += 1;
+    this.rejections.value += 1;
     const state = STATES[this.code] as BreakerState;
     if (this.events.has('rejected')) this.events.emit('rejected', { name: this.name, state });
     const retryAfterMs = this.code === OPEN ? Math.max(0, this.openUntil - this.clock.now()) : 0;
@@ -251,11 +264,11 @@ class Breaker implements CircuitBreaker {
     const now = this.clock.now();
     const durationMs = now - started;
     if (durationMs > this.slowCallDurationMs) {
-      this.calls.slow.value += 1;
+      this.slowCalls.value += 1;
       if (this.events.has('slow')) this.events.emit('slow', { name: this.name, durationMs });
       this.record(permit, false, true, now);
     } else {
-      this.calls.success.value += 1;
+      this.successes.value += 1;
       if (this.events.has('success')) this.events.emit('success', { name: this.name, durationMs });
       this.record(permit, false, false, now);
     }
@@ -266,7 +279,7 @@ class Breaker implements CircuitBreaker {
     const now = this.clock.now();
     const durationMs = now - started;
     if (isTimeout(error)) {
-      this.calls.timeout.value += 1;
+      this.timeouts.value += 1;
       if (this.events.has('timeout')) this.events.emit('timeout', { name: this.name, durationMs, error });
       this.record(permit, true, false, now);
       return true;
@@ -281,7 +294,7 @@ class Breaker implements CircuitBreaker {
       this.onSuccess(permit, started);
       return false;
     }
-    this.calls.failure.value += 1;
+    this.failures.value += 1;
     if (this.events.has('failure')) this.events.emit('failure', { name: this.name, durationMs, error });
     this.record(permit, true, durationMs > this.slowCallDurationMs, now);
     return true;
@@ -432,11 +445,11 @@ class Breaker implements CircuitBreaker {
       openDurationMs: this.openDurationMs,
       consecutiveOpens: this.consecutiveOpens,
       totals: {
-        success: this.calls.success.value,
-        failure: this.calls.failure.value,
-        slow: this.calls.slow.value,
-        rejected: this.calls.rejected.value,
-        timeout: this.calls.timeout.value,
+        success: this.successes.value,
+        failure: this.failures.value,
+        slow: this.slowCalls.value,
+        rejected: this.rejections.value,
+        timeout: this.timeouts.value,
       },
     };
   }
