@@ -33,24 +33,8 @@ export type TallyGroup<L extends string> = {
   readonly counter: Counter<L>;
 };
 
-/** A component's tallies on one counter: what the counter holds weakly, and each tally strongly. */
-class Group<L extends string> implements TallyGroup<L> {
-  readonly counter: Counter<L>;
-  readonly byKey = new Map<string, CountedTally>();
-
-  constructor(counter: Counter<L>) {
-    this.counter = counter;
-  }
-
-  tally(key: string, labels: () => Record<L, string>): Tally {
-    let tally = this.byKey.get(key);
-    if (tally === undefined) {
-      tally = new CountedTally(labels(), this as Group<string>);
-      this.byKey.set(key, tally);
-    }
-    return tally;
-  }
-}
+/** A component's tallies on one counter, by key: what the counter holds weakly, each tally strongly. */
+type Group = Map<string, CountedTally>;
 
 class CountedTally implements Tally {
   value = 0;
@@ -58,15 +42,15 @@ class CountedTally implements Tally {
   flushed = 0;
   readonly labels: Record<string, string>;
   /** Holding a tally holds its group, which the counter only holds weakly. */
-  readonly group: Group<string>;
+  readonly group: Group;
 
-  constructor(labels: Record<string, string>, group: Group<string>) {
+  constructor(labels: Record<string, string>, group: Group) {
     this.labels = labels;
     this.group = group;
   }
 }
 
-type Groups = Set<WeakRef<Group<string>>>;
+type Groups = Set<WeakRef<Group>>;
 
 const groupsOf = new WeakMap<Counter<string>, Groups>();
 
@@ -77,7 +61,7 @@ function flush(target: Counter<string>, groups: Groups): void {
       groups.delete(ref);
       continue;
     }
-    for (const tally of group.byKey.values()) {
+    for (const tally of group.values()) {
       // inc(…, 0) still creates the series, so it is visible from the first scrape on.
       target.inc(tally.labels, tally.value - tally.flushed);
       tally.flushed = tally.value;
@@ -101,7 +85,18 @@ export function scrapedCounter<L extends string>(
     (collect) => counter(registry, { ...config, collect }) as Counter<string>,
     flush,
   );
-  const group = new Group(metric as Counter<L>);
-  groups.add(new WeakRef(group as Group<string>));
-  return group;
+  const group: Group = new Map();
+  groups.add(new WeakRef(group));
+  // A closure rather than a method: callers pass `tally` around on its own (the rate limiter does).
+  return {
+    counter: metric as Counter<L>,
+    tally(key, labels) {
+      let tally = group.get(key);
+      if (tally === undefined) {
+        tally = new CountedTally(labels(), group);
+        group.set(key, tally);
+      }
+      return tally;
+    },
+  };
 }

@@ -31,6 +31,14 @@ test('the same key returns the same tally; labels are built only the first time'
   assert.equal(built, 1);
 });
 
+test('tally works passed around on its own, as the rate limiter uses it', async () => {
+  const registry = new Registry();
+  const { tally } = scrapedCounter(registry, { ...config, labelNames: [...config.labelNames] });
+  tally('a', () => ({ owner: 'a', outcome: 'allowed' })).value += 1;
+  tally('a', () => ({ owner: 'a', outcome: 'allowed' })).value += 1;
+  assert.equal(await metricValue(registry, 'demo_total', { owner: 'a' }), 2);
+});
+
 test('several groups share one counter, each series told apart by its own labels', async () => {
   const registry = new Registry();
   const first = scrapedCounter(registry, { ...config, labelNames: [...config.labelNames] });

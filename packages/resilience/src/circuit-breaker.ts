@@ -5,11 +5,13 @@
 //   half-open ──(all K trials succeeded)──▶ closed      half-open ──(a trial failed)──▶ open (longer)
 //   half-open ──(maxHalfOpenWaitMs passed without a verdict; checked lazily)──▶ open (longer)
 //   any ──forceOpen()──▶ forced-open    any ──disable()──▶ disabled    any ──reset()──▶ closed
+//   (breaker-states.ts has the same diagram as a table, which transition() enforces)
 //
 // Design notes for readers:
 // - The closed path is what every Redis/HTTP call pays, so it allocates nothing of its own: no timer,
 //   no AbortController (a shared never-aborting signal unless callTimeoutMs is set), no Date, no event
-//   payload unless someone listens, and metrics are plain counters pulled at scrape time.
+//   payload unless someone listens, and an outcome is counted on a @lab/metrics tally (a plain
+//   number field) that the registry adds to its counter at scrape time.
 // - Every transition bumps an epoch. A call remembers the epoch it was admitted in and its outcome
 //   only counts if the breaker is still in that epoch: a slow call that started while closed must not
 //   be taken for a half-open trial result, and vice versa. The epoch wraps (epoch.ts), so a permit
