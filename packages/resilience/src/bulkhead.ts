@@ -7,21 +7,40 @@
 // When a call finishes, its slot passes straight to the next waiter, so a newcomer cannot overtake
 // the queue.
 
-import { counter, gauge } from '@lab/metrics';
+import { scrapedCounter, scrapedGauge, type Tally } from '@lab/metrics';
 import { type Registry, register } from 'prom-client';
 import { BulkheadRejectedError } from './errors.ts';
-import { type ScrapeSource, scrapedMetrics } from './scrape-sources.ts';
 import { NEVER_ABORTED, type Operation } from './timeout.ts';
 
 export type BulkheadOptions = {
+  /** Names the bulkhead in metrics and errors. Required. */
   name: string;
+  /**
+   * Calls that may run at once.
+   * @default 10
+   */
   maxConcurrent?: number;
+  /**
+   * Calls that may wait for a slot (FIFO); beyond that a call is rejected at once.
+   * @default 10
+   */
   maxQueue?: number;
+  /**
+   * Longest wait in the queue before the call is rejected.
+   * @default undefined (none: the caller's signal bounds the wait)
+   */
   queueTimeoutMs?: number;
+  /** @default prom-client's global register */
   registry?: Registry;
 };
 
-export const BULKHEAD_DEFAULTS = { maxConcurrent: 10, maxQueue: 10 } as const;
+export const BULKHEAD_DEFAULTS = {
+  // A per-dependency cap far below what the process can hold, so one slow dependency cannot take
+  // every request with it.
+  maxConcurrent: 10,
+  // A short queue absorbs bursts; a long one only turns overload into latency and memory.
+  maxQueue: 10,
+} as const;
 
 export type BulkheadSnapshot = {
   name: string;
@@ -40,34 +59,39 @@ export type Bulkhead = {
 
 type Waiter = { resolve(): void; settled: boolean; cleanup(): void };
 
-const bulkheadMetrics = scrapedMetrics((registry, collect) => ({
-  active: gauge(registry, {
-    name: 'bulkhead_active',
-    help: 'Calls running in a bulkhead',
-    labelNames: ['name'],
-    collect,
-  }),
-  queued: gauge(registry, {
-    name: 'bulkhead_queued',
-    help: 'Calls waiting for a bulkhead slot',
-    labelNames: ['name'],
-    collect,
-  }),
-  rejections: counter(registry, {
+/**
+ * bulkhead_active and bulkhead_queued are read from the bulkhead at scrape time; rejections are a
+ * tally added at scrape time (@lab/metrics), so a call never touches prom-client.
+ */
+function bulkheadMetrics(
+  registry: Registry,
+  bulkhead: BulkheadImpl,
+  read: { active(b: BulkheadImpl): number; queued(b: BulkheadImpl): number },
+): Tally {
+  const labels = { name: bulkhead.name };
+  const help = { active: 'Calls running in a bulkhead', queued: 'Calls waiting for a bulkhead slot' };
+  scrapedGauge(registry, { name: 'bulkhead_active', help: help.active, labelNames: ['name'] }).track(
+    bulkhead,
+    labels,
+    read.active,
+  );
+  scrapedGauge(registry, { name: 'bulkhead_queued', help: help.queued, labelNames: ['name'] }).track(
+    bulkhead,
+    labels,
+    read.queued,
+  );
+  return scrapedCounter(registry, {
     name: 'bulkhead_rejections_total',
     help: 'Calls a bulkhead rejected (full, or waited too long)',
     labelNames: ['name'],
-    collect,
-  }),
-}));
-
-type BulkheadMetrics = ReturnType<typeof bulkheadMetrics>;
+  }).tally('', () => labels);
+}
 
 export function createBulkhead(options: BulkheadOptions): Bulkhead {
   return new BulkheadImpl(options);
 }
 
-class BulkheadImpl implements Bulkhead, ScrapeSource<BulkheadMetrics> {
+class BulkheadImpl implements Bulkhead {
   readonly name: string;
   private readonly maxConcurrent: number;
   private readonly maxQueue: number;
@@ -77,8 +101,13 @@ class BulkheadImpl implements Bulkhead, ScrapeSource<BulkheadMetrics> {
   private queued = 0;
   private queue: (Waiter | undefined)[] = [];
   private head = 0;
-  private rejected = 0;
-  private flushedRejected = 0;
+  /** Calls rejected since creation (added to bulkhead_rejections_total at scrape time). */
+  private readonly rejected: Tally;
+  /** What the gauges read at scrape time (static, so the registry holds no bulkhead through them). */
+  private static readonly levels = {
+    active: (b: BulkheadImpl) => b.active,
+    queued: (b: BulkheadImpl) => b.queued,
+  };
 
   constructor(options: BulkheadOptions) {
     this.name = options.name;
@@ -96,7 +125,7 @@ class BulkheadImpl implements Bulkhead, ScrapeSource<BulkheadMetrics> {
       // setTimeout would turn a negative or NaN wait into ~1 ms and Infinity into 1 ms as well.
       throw new RangeError('bulkhead queueTimeoutMs must be a finite number > 0');
     }
-    bulkheadMetrics(options.registry ?? register).track(this);
+    this.rejected = bulkheadMetrics(options.registry ?? register, this, BulkheadImpl.levels);
   }
 
   async execute<T>(operation: Operation<T>, options?: { signal?: AbortSignal }): Promise<T> {
@@ -113,7 +142,7 @@ class BulkheadImpl implements Bulkhead, ScrapeSource<BulkheadMetrics> {
 
   private waitForSlot(signal: AbortSignal | undefined): Promise<void> {
     if (this.queued >= this.maxQueue) {
-      this.rejected += 1;
+      this.rejected.value += 1;
       return Promise.reject(new BulkheadRejectedError(this.name, 'full'));
     }
     return new Promise<void>((resolve, reject) => {
@@ -136,7 +165,7 @@ class BulkheadImpl implements Bulkhead, ScrapeSource<BulkheadMetrics> {
       };
       if (this.queueTimeoutMs !== undefined) {
         timer = setTimeout(() => {
-          this.rejected += 1;
+          this.rejected.value += 1;
           giveUp(new BulkheadRejectedError(this.name, 'queue-timeout'));
         }, this.queueTimeoutMs);
       }
@@ -181,14 +210,7 @@ class BulkheadImpl implements Bulkhead, ScrapeSource<BulkheadMetrics> {
       queued: this.queued,
       maxConcurrent: this.maxConcurrent,
       maxQueue: this.maxQueue,
-      rejected: this.rejected,
+      rejected: this.rejected.value,
     };
-  }
-
-  flushMetrics(metrics: BulkheadMetrics): void {
-    metrics.active.set({ name: this.name }, this.active);
-    metrics.queued.set({ name: this.name }, this.queued);
-    metrics.rejections.inc({ name: this.name }, this.rejected - this.flushedRejected);
-    this.flushedRejected = this.rejected;
   }
 }

@@ -5,11 +5,13 @@
 //   half-open ──(all K trials succeeded)──▶ closed      half-open ──(a trial failed)──▶ open (longer)
 //   half-open ──(maxHalfOpenWaitMs passed without a verdict; checked lazily)──▶ open (longer)
 //   any ──forceOpen()──▶ forced-open    any ──disable()──▶ disabled    any ──reset()──▶ closed
+//   (breaker-states.ts has the same diagram as a table, which transition() enforces)
 //
 // Design notes for readers:
 // - The closed path is what every Redis/HTTP call pays, so it allocates nothing of its own: no timer,
 //   no AbortController (a shared never-aborting signal unless callTimeoutMs is set), no Date, no event
-//   payload unless someone listens, and metrics are plain counters pulled at scrape time.
+//   payload unless someone listens, and an outcome is counted on a @lab/metrics tally (a plain
+//   number field) that the registry adds to its counter at scrape time.
 // - Every transition bumps an epoch. A call remembers the epoch it was admitted in and its outcome
 //   only counts if the breaker is still in that epoch: a slow call that started while closed must not
 //   be taken for a half-open trial result, and vice versa. The epoch wraps (epoch.ts), so a permit
@@ -19,67 +21,37 @@
 //   an episode that ran out of time (maxHalfOpenWaitMs): a trial that never settles must not hold
 //   a permit forever, as resilience4j's maxWaitDurationInHalfOpenState also ensures.
 // - State lives in this process only (see README: a shared breaker lets one sick node open it for all).
-import { type Registry, register } from 'prom-client';
-import { type BreakerMetrics, breakerMetrics } from './breaker-metrics.ts';
+// - Every state change goes through transition(to, reason), which checks the move against the
+//   table in breaker-states.ts and then runs the entry action of the new state.
+
+import type { Tally } from '@lab/metrics';
+import { register } from 'prom-client';
+import { type BreakerMetrics, breakerMetrics, type CallOutcome } from './breaker-metrics.ts';
+import { type CircuitBreakerOptions, resolveBreakerOptions } from './breaker-options.ts';
+import {
+  assertLegalTransition,
+  type BreakerState,
+  CLOSED,
+  DISABLED,
+  FORCED_OPEN,
+  HALF_OPEN,
+  OPEN,
+  STATES,
+  type TransitionReason,
+} from './breaker-states.ts';
 import { type Clock, eventLoopClock } from './clock.ts';
 import { EPOCH_LIMIT, epochOf, nextEpoch, permitFor } from './epoch.ts';
 import { CircuitOpenError, isTimeout, type TimeoutError } from './errors.ts';
 import { Emitter, type Listener } from './events.ts';
-import type { ScrapeSource } from './scrape-sources.ts';
-import { createWindow, type SlidingWindow, type WindowOptions } from './sliding-window.ts';
+import { createWindow, type SlidingWindow } from './sliding-window.ts';
 import { NEVER_ABORTED, type Operation, withTimeout } from './timeout.ts';
 
-export type BreakerState = 'closed' | 'open' | 'half-open' | 'forced-open' | 'disabled';
-export type CallOutcome = 'success' | 'failure' | 'slow' | 'rejected' | 'timeout';
-
-/** Index = the value of the circuit_breaker_state gauge. */
-const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open', 'forced-open', 'disabled'];
-const CLOSED = 0;
-const OPEN = 1;
-const HALF_OPEN = 2;
-const FORCED_OPEN = 3;
-const DISABLED = 4;
+export { BREAKER_DEFAULTS, type CircuitBreakerOptions } from './breaker-options.ts';
+export type { BreakerState, CallOutcome, TransitionReason };
 
 // A permit is what acquire() hands a call: permitFor(epoch, trial) (epoch.ts); or a negative flag.
 const REJECTED = -1;
 const PASS_THROUGH = -2;
-
-export type CircuitBreakerOptions = {
-  /** Names the breaker in metrics, events and errors; unique per registry. */
-  name: string;
-  window?: WindowOptions;
-  minimumCalls?: number;
-  failureRateThreshold?: number;
-  slowCallDurationMs?: number;
-  slowCallRateThreshold?: number;
-  openDurationMs?: number;
-  maxOpenDurationMs?: number;
-  halfOpenPermits?: number;
-  /**
-   * Longest stay in half-open without a verdict; then the breaker opens again and the trials still
-   * running stop holding permits. Infinity waits for the trials (give them a callTimeoutMs then).
-   * @default 60_000
-   */
-  maxHalfOpenWaitMs?: number;
-  callTimeoutMs?: number;
-  /** Which errors say the dependency is unhealthy. Errors it rejects count as successful calls. */
-  isFailure?: (error: unknown) => boolean;
-  clock?: Clock;
-  registry?: Registry;
-};
-
-export const BREAKER_DEFAULTS = {
-  window: { type: 'count', size: 50 } as WindowOptions,
-  minimumCalls: 20,
-  failureRateThreshold: 0.5,
-  slowCallDurationMs: 5_000,
-  slowCallRateThreshold: 1,
-  openDurationMs: 5_000,
-  halfOpenPermits: 3,
-  // Long enough for trials slower than slowCallDurationMs (5 s) to answer and be judged slow, short
-  // enough that a hung trial (no call timeout) costs a minute of rejections, not the process's life.
-  maxHalfOpenWaitMs: 60_000,
-} as const;
 
 export type ExecuteOptions<T> = {
   /** Used instead of throwing when the breaker rejects the call or the call fails or times out. */
@@ -89,7 +61,7 @@ export type ExecuteOptions<T> = {
 };
 
 export type BreakerEvents = {
-  stateChange: { name: string; from: BreakerState; to: BreakerState };
+  stateChange: { name: string; from: BreakerState; to: BreakerState; reason: TransitionReason };
   success: { name: string; durationMs: number };
   slow: { name: string; durationMs: number };
   failure: { name: string; durationMs: number; error: unknown };
@@ -143,9 +115,7 @@ export function breakerStartingAtEpoch(options: CircuitBreakerOptions, firstEpoc
   return new Breaker(options, firstEpoch);
 }
 
-const everyErrorCounts = () => true;
-
-class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
+class Breaker implements CircuitBreaker {
   readonly name: string;
   private readonly window: SlidingWindow;
   private readonly minimumCalls: number;
@@ -159,65 +129,76 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   private readonly callTimeoutMs: number | undefined;
   private readonly isFailure: (error: unknown) => boolean;
   private readonly clock: Clock;
-  private readonly metrics: BreakerMetrics;
   private readonly events = new Emitter<BreakerEvents>();
+  // Calls by outcome since creation: tallies the registry adds to its counter at scrape time. One
+  // field each, so counting a call costs the same two loads and a store as a plain number field.
+  private readonly successes: Tally;
+  private readonly failures: Tally;
+  private readonly slowCalls: Tally;
+  private readonly rejections: Tally;
+  private readonly timeouts: Tally;
+  private readonly transitions: BreakerMetrics['transitions'];
 
+  /** The current state, an index into STATES; changed only by transition(). */
   private code = CLOSED;
   private epoch = 0;
+  // Open: when it ends, and how long the latest open lasts (grows on repeated opens).
   private openUntil = 0;
   private openDurationMs: number;
   private consecutiveOpens = 0;
+  // Half-open, this episode: trials handed out, finished, finished slow; when it gives up waiting.
   private trialsIssued = 0;
   private trialsCompleted = 0;
   private trialsSlow = 0;
-  private trialsInFlight = 0;
+  private halfOpenUntil = 0;
   /** Trials of the current half-open episode still running (part of trialsInFlight). */
   private episodeTrialsInFlight = 0;
-  private halfOpenUntil = 0;
+  /** Trials still running from any episode, except those an episode that timed out gave up. */
+  private trialsInFlight = 0;
   /**
    * Epoch → trials still running from a half-open episode that timed out; they hold no permit.
    * Created on the first such episode: most breakers never have one, and a Map costs ~200 bytes.
    */
   private abandonedTrials: Map<number, number> | undefined;
-  private readonly totals: Record<CallOutcome, number> = {
-    success: 0,
-    failure: 0,
-    slow: 0,
-    rejected: 0,
-    timeout: 0,
-  };
-  private readonly flushed: Record<CallOutcome, number> = { ...this.totals };
 
   constructor(options: CircuitBreakerOptions, firstEpoch = 0) {
+    const o = resolveBreakerOptions(options, eventLoopClock);
     this.epoch = firstEpoch;
-    const d = BREAKER_DEFAULTS;
-    this.name = options.name;
-    this.window = createWindow(options.window ?? d.window);
-    this.minimumCalls = options.minimumCalls ?? d.minimumCalls;
-    this.failureRateThreshold = options.failureRateThreshold ?? d.failureRateThreshold;
-    this.slowCallDurationMs = options.slowCallDurationMs ?? d.slowCallDurationMs;
-    this.slowCallRateThreshold = options.slowCallRateThreshold ?? d.slowCallRateThreshold;
-    this.baseOpenDurationMs = options.openDurationMs ?? d.openDurationMs;
-    this.maxOpenDurationMs = options.maxOpenDurationMs ?? this.baseOpenDurationMs;
-    this.openDurationMs = this.baseOpenDurationMs;
-    this.halfOpenPermits = options.halfOpenPermits ?? d.halfOpenPermits;
-    this.maxHalfOpenWaitMs = options.maxHalfOpenWaitMs ?? d.maxHalfOpenWaitMs;
-    this.callTimeoutMs = options.callTimeoutMs;
-    this.isFailure = options.isFailure ?? everyErrorCounts;
-    this.clock = options.clock ?? eventLoopClock;
-    this.validate(options.window ?? d.window);
-    this.metrics = breakerMetrics(options.registry ?? register);
-    this.metrics.state.set({ name: this.name }, CLOSED);
-    this.metrics.track(this);
+    this.name = o.name;
+    this.window = createWindow(o.window);
+    this.minimumCalls = o.minimumCalls;
+    this.failureRateThreshold = o.failureRateThreshold;
+    this.slowCallDurationMs = o.slowCallDurationMs;
+    this.slowCallRateThreshold = o.slowCallRateThreshold;
+    this.baseOpenDurationMs = o.openDurationMs;
+    this.maxOpenDurationMs = o.maxOpenDurationMs;
+    this.openDurationMs = o.openDurationMs;
+    this.halfOpenPermits = o.halfOpenPermits;
+    this.maxHalfOpenWaitMs = o.maxHalfOpenWaitMs;
+    this.callTimeoutMs = o.callTimeoutMs;
+    this.isFailure = o.isFailure;
+    this.clock = o.clock;
+    const metrics = breakerMetrics(o.registry ?? register, this.name, this, Breaker.stateCode);
+    ({
+      success: this.successes,
+      failure: this.failures,
+      slow: this.slowCalls,
+      rejected: this.rejections,
+      timeout: this.timeouts,
+    } = metrics.calls);
+    this.transitions = metrics.transitions;
+  }
+
+  /** What the state gauge reads at every scrape (which is how a scrape notices an open breaker is due). */
+  private static stateCode(breaker: Breaker): number {
+    return STATES.indexOf(breaker.state);
   }
 
   get state(): BreakerState {
     if (this.code === OPEN) {
-      const now = this.clock.now();
-      if (now >= this.openUntil) this.transition(HALF_OPEN, now);
+      if (this.clock.now() >= this.openUntil) this.transition(HALF_OPEN, 'open-elapsed');
     } else if (this.code === HALF_OPEN) {
-      const now = this.clock.now();
-      if (now >= this.halfOpenUntil) this.abandonHalfOpen(now);
+      if (this.clock.now() >= this.halfOpenUntil) this.abandonHalfOpen();
     }
     return STATES[this.code] as BreakerState;
   }
@@ -254,13 +235,11 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
     const code = this.code;
     if (code === CLOSED) return permitFor(this.epoch, false);
     if (code === OPEN) {
-      const now = this.clock.now();
-      if (now < this.openUntil) return REJECTED;
-      this.transition(HALF_OPEN, now);
+      if (this.clock.now() < this.openUntil) return REJECTED;
+      this.transition(HALF_OPEN, 'open-elapsed');
     } else if (code === HALF_OPEN) {
-      const now = this.clock.now();
-      if (now >= this.halfOpenUntil) {
-        this.abandonHalfOpen(now);
+      if (this.clock.now() >= this.halfOpenUntil) {
+        this.abandonHalfOpen();
         return REJECTED;
       }
     }
@@ -276,7 +255,7 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   }
 
   private reject(): CircuitOpenError {
-    this.totals.rejected += 1;
+    this.rejections.value += 1;
     const state = STATES[this.code] as BreakerState;
     if (this.events.has('rejected')) this.events.emit('rejected', { name: this.name, state });
     const retryAfterMs = this.code === OPEN ? Math.max(0, this.openUntil - this.clock.now()) : 0;
@@ -287,11 +266,11 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
     const now = this.clock.now();
     const durationMs = now - started;
     if (durationMs > this.slowCallDurationMs) {
-      this.totals.slow += 1;
+      this.slowCalls.value += 1;
       if (this.events.has('slow')) this.events.emit('slow', { name: this.name, durationMs });
       this.record(permit, false, true, now);
     } else {
-      this.totals.success += 1;
+      this.successes.value += 1;
       if (this.events.has('success')) this.events.emit('success', { name: this.name, durationMs });
       this.record(permit, false, false, now);
     }
@@ -302,7 +281,7 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
     const now = this.clock.now();
     const durationMs = now - started;
     if (isTimeout(error)) {
-      this.totals.timeout += 1;
+      this.timeouts.value += 1;
       if (this.events.has('timeout')) this.events.emit('timeout', { name: this.name, durationMs, error });
       this.record(permit, true, false, now);
       return true;
@@ -317,20 +296,20 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
       this.onSuccess(permit, started);
       return false;
     }
-    this.totals.failure += 1;
+    this.failures.value += 1;
     if (this.events.has('failure')) this.events.emit('failure', { name: this.name, durationMs, error });
     this.record(permit, true, durationMs > this.slowCallDurationMs, now);
     return true;
   }
 
   /** Half-open ran out of time: open again, and the trials still running give their permits up. */
-  private abandonHalfOpen(now: number): void {
+  private abandonHalfOpen(): void {
     if (this.episodeTrialsInFlight > 0) {
       this.abandonedTrials ??= new Map();
       this.abandonedTrials.set(this.epoch, this.episodeTrialsInFlight);
       this.trialsInFlight -= this.episodeTrialsInFlight;
     }
-    this.transition(OPEN, now);
+    this.transition(OPEN, 'half-open-timeout');
   }
 
   /** A trial ended (or was cancelled): its permit comes back unless its episode gave it up already. */
@@ -354,24 +333,25 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
     if (trial) {
       this.trialsCompleted += 1;
       if (failed) {
-        this.transition(OPEN, now);
+        this.transition(OPEN, 'trial-failed');
         return;
       }
       if (slow) this.trialsSlow += 1;
       if (this.trialsCompleted >= this.halfOpenPermits) {
-        const tooSlow = this.trialsSlow >= this.slowCallRateThreshold * this.halfOpenPermits;
-        this.transition(tooSlow ? OPEN : CLOSED, now);
+        if (this.trialsSlow >= this.slowCallRateThreshold * this.halfOpenPermits) {
+          this.transition(OPEN, 'trials-slow');
+        } else {
+          this.transition(CLOSED, 'trials-passed');
+        }
       }
       return;
     }
     const window = this.window;
     window.record(failed, slow, now);
-    if (
-      window.calls >= this.minimumCalls &&
-      (window.failures >= this.failureRateThreshold * window.calls ||
-        window.slowCalls >= this.slowCallRateThreshold * window.calls)
-    ) {
-      this.transition(OPEN, now);
+    if (window.calls < this.minimumCalls) return;
+    if (window.failures >= this.failureRateThreshold * window.calls) this.transition(OPEN, 'failure-rate');
+    else if (window.slowCalls >= this.slowCallRateThreshold * window.calls) {
+      this.transition(OPEN, 'slow-call-rate');
     }
   }
 
@@ -382,50 +362,63 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
     if (epoch === this.epoch) this.trialsIssued -= 1;
   }
 
-  private transition(to: number, now: number): void {
+  /**
+   * The one place the state changes: checks the move against the table (breaker-states.ts), starts
+   * a new epoch (so outcomes of calls admitted before it no longer count), runs the new state's
+   * entry action, then reports the change.
+   */
+  private transition(to: number, reason: TransitionReason): void {
     const from = this.code;
-    if (from === to) return;
+    const fromName = STATES[from] as BreakerState;
+    const toName = STATES[to] as BreakerState;
+    assertLegalTransition(this.name, fromName, toName, reason);
     this.code = to;
     this.epoch = nextEpoch(this.epoch);
     this.window.clear();
     this.episodeTrialsInFlight = 0;
-    if (to === OPEN) {
-      // Repeated opens without a successful close in between wait longer: 1x, 2x, 4x ... up to the max.
-      this.openDurationMs = Math.min(
-        this.maxOpenDurationMs,
-        this.baseOpenDurationMs * 2 ** this.consecutiveOpens,
-      );
-      this.consecutiveOpens += 1;
-      this.openUntil = now + this.openDurationMs;
-    } else if (to === HALF_OPEN) {
-      this.halfOpenUntil = now + this.maxHalfOpenWaitMs;
-      this.trialsIssued = 0;
-      this.trialsCompleted = 0;
-      this.trialsSlow = 0;
-    } else if (to === CLOSED) {
-      this.consecutiveOpens = 0;
-      this.openDurationMs = this.baseOpenDurationMs;
-    }
-    const fromName = STATES[from] as BreakerState;
-    const toName = STATES[to] as BreakerState;
-    this.metrics.transitions.inc({ name: this.name, from: fromName, to: toName });
-    this.metrics.state.set({ name: this.name }, to);
-    this.events.emit('stateChange', { name: this.name, from: fromName, to: toName });
+    const now = this.clock.now();
+    if (to === OPEN) this.enterOpen(now);
+    else if (to === HALF_OPEN) this.enterHalfOpen(now);
+    else if (to === CLOSED) this.enterClosed();
+    this.transitions.inc({ name: this.name, from: fromName, to: toName });
+    this.events.emit('stateChange', { name: this.name, from: fromName, to: toName, reason });
+  }
+
+  private enterOpen(now: number): void {
+    // Repeated opens without a successful close in between wait longer: 1x, 2x, 4x ... up to the max.
+    this.openDurationMs = Math.min(
+      this.maxOpenDurationMs,
+      this.baseOpenDurationMs * 2 ** this.consecutiveOpens,
+    );
+    this.consecutiveOpens += 1;
+    this.openUntil = now + this.openDurationMs;
+  }
+
+  private enterHalfOpen(now: number): void {
+    this.halfOpenUntil = now + this.maxHalfOpenWaitMs;
+    this.trialsIssued = 0;
+    this.trialsCompleted = 0;
+    this.trialsSlow = 0;
+  }
+
+  private enterClosed(): void {
+    this.consecutiveOpens = 0;
+    this.openDurationMs = this.baseOpenDurationMs;
   }
 
   forceOpen(): void {
-    this.transition(FORCED_OPEN, this.clock.now());
+    if (this.code !== FORCED_OPEN) this.transition(FORCED_OPEN, 'forced');
   }
 
   disable(): void {
-    this.transition(DISABLED, this.clock.now());
+    if (this.code !== DISABLED) this.transition(DISABLED, 'disabled');
   }
 
   reset(): void {
-    this.transition(CLOSED, this.clock.now());
+    if (this.code !== CLOSED) this.transition(CLOSED, 'reset');
+    // Already closed: no transition, but the window and the open duration still start afresh.
     this.window.clear();
-    this.consecutiveOpens = 0;
-    this.openDurationMs = this.baseOpenDurationMs;
+    this.enterClosed();
   }
 
   snapshot(): BreakerSnapshot {
@@ -453,7 +446,13 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
       openRemainingMs: this.code === OPEN ? Math.max(0, this.openUntil - now) : 0,
       openDurationMs: this.openDurationMs,
       consecutiveOpens: this.consecutiveOpens,
-      totals: { ...this.totals },
+      totals: {
+        success: this.successes.value,
+        failure: this.failures.value,
+        slow: this.slowCalls.value,
+        rejected: this.rejections.value,
+        timeout: this.timeouts.value,
+      },
     };
   }
 
@@ -465,46 +464,5 @@ class Breaker implements CircuitBreaker, ScrapeSource<BreakerMetrics> {
   off<K extends keyof BreakerEvents>(type: K, listener: Listener<BreakerEvents[K]>): CircuitBreaker {
     this.events.off(type, listener);
     return this;
-  }
-
-  flushMetrics(metrics: BreakerMetrics): void {
-    for (const outcome of Object.keys(this.totals) as CallOutcome[]) {
-      // inc(…, 0) still creates the series, so every outcome shows up from the first scrape.
-      metrics.calls.inc({ name: this.name, outcome }, this.totals[outcome] - this.flushed[outcome]);
-      this.flushed[outcome] = this.totals[outcome];
-    }
-    metrics.state.set({ name: this.name }, STATES.indexOf(this.state));
-  }
-
-  private validate(window: WindowOptions): void {
-    const fail = (message: string) => {
-      throw new RangeError(`circuit breaker "${this.name}": ${message}`);
-    };
-    if (!this.name) fail('name is required');
-    if (typeof this.isFailure !== 'function') fail('isFailure must be a function');
-    if (!Number.isInteger(this.minimumCalls) || this.minimumCalls < 1)
-      fail('minimumCalls must be an integer >= 1');
-    if (window.type === 'count' && this.minimumCalls > window.size) {
-      fail('minimumCalls exceeds the count window size, so the breaker could never trip');
-    }
-    if (!(this.failureRateThreshold > 0 && this.failureRateThreshold <= 1))
-      fail('failureRateThreshold must be in (0, 1]');
-    if (!(this.slowCallRateThreshold > 0 && this.slowCallRateThreshold <= 1)) {
-      fail('slowCallRateThreshold must be in (0, 1]');
-    }
-    if (!(this.slowCallDurationMs > 0)) fail('slowCallDurationMs must be > 0');
-    if (!(this.baseOpenDurationMs > 0)) fail('openDurationMs must be > 0');
-    if (!(this.maxOpenDurationMs >= this.baseOpenDurationMs))
-      fail('maxOpenDurationMs must be >= openDurationMs');
-    if (!Number.isInteger(this.halfOpenPermits) || this.halfOpenPermits < 1) {
-      fail('halfOpenPermits must be an integer >= 1');
-    }
-    if (!(this.maxHalfOpenWaitMs > 0)) fail('maxHalfOpenWaitMs must be > 0 (Infinity: wait for the trials)');
-    if (
-      this.callTimeoutMs !== undefined &&
-      !(this.callTimeoutMs > 0 && Number.isFinite(this.callTimeoutMs))
-    ) {
-      fail('callTimeoutMs must be a finite number > 0');
-    }
   }
 }

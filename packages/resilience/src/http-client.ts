@@ -36,20 +36,49 @@ import { isRetryableStatus } from './retryable.ts';
 import { injectTraceContext } from './trace-context.ts';
 
 export type HttpClientOptions = {
-  /** The `client` metric label and the prefix of each breaker's name (`<name>:<host>`). */
+  /**
+   * The `client` metric label and the prefix of each breaker's name (`<name>:<host>`).
+   * @default 'http'
+   */
   name?: string;
-  /** Time limit of one attempt, until the response headers arrive. */
+  /**
+   * Time limit of one attempt, until the response headers arrive.
+   * @default 2_000
+   */
   timeoutMs?: number;
+  /**
+   * Retry options per host (`idempotent` comes from the method or an Idempotency-Key), or false.
+   * @default RETRY_DEFAULTS
+   */
   retry?: Omit<RetryOptions, 'name' | 'registry' | 'budget' | 'idempotent'> | false;
+  /**
+   * A retry budget per host, or false for none.
+   * @default RETRY_BUDGET_DEFAULTS
+   */
   retryBudget?: RetryBudgetOptions | false;
+  /**
+   * Breaker options per host.
+   * @default BREAKER_DEFAULTS with isFailure: isUpstreamFailure (5xx, timeouts, network errors)
+   */
   breaker?: Omit<CircuitBreakerOptions, 'name' | 'registry'>;
-  /** Per host; none unless given. */
+  /**
+   * A bulkhead per host.
+   * @default undefined (none)
+   */
   bulkhead?: Omit<BulkheadOptions, 'name' | 'registry'>;
+  /** @default globalThis.fetch (undici) */
   fetch?: typeof fetch;
+  /** @default prom-client's global register */
   registry?: Registry;
 };
 
-export const HTTP_CLIENT_DEFAULTS = { name: 'http', timeoutMs: 2_000 } as const;
+export const HTTP_CLIENT_DEFAULTS = {
+  // The metric label when a service does not name its client.
+  name: 'http',
+  // "A default 30 s HTTP client timeout is dangerous at scale": keep each hop below its caller's,
+  // with room for a retry inside the caller's budget.
+  timeoutMs: 2_000,
+} as const;
 
 export type HttpRequestInit = Omit<RequestInit, 'body'> & {
   /** A replayable body: a stream could not be sent again on retry, so it is not accepted. */

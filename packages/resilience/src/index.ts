@@ -18,6 +18,7 @@ export {
   type CircuitBreakerOptions,
   createCircuitBreaker,
   type ExecuteOptions,
+  type TransitionReason,
 } from './circuit-breaker.ts';
 export { type Clock, createManualClock, eventLoopClock, type ManualClock, preciseClock } from './clock.ts';
 export {

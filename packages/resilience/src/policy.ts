@@ -21,11 +21,18 @@ import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { RetryPolicy } from './retry.ts';
 import { NEVER_ABORTED, type Operation, withTimeout } from './timeout.ts';
 
+/** Every part is optional: the chain holds only the policies given. */
 export type PolicyOptions = {
+  /** @default none */
   bulkhead?: Bulkhead;
+  /** @default none */
   retry?: RetryPolicy;
+  /** @default none */
   breaker?: CircuitBreaker;
-  /** Time limit for each attempt (not for the whole call: use the caller's signal for that). */
+  /**
+   * Time limit for each attempt (not for the whole call: use the caller's signal for that).
+   * @default undefined (no per-attempt limit)
+   */
   attemptTimeoutMs?: number;
 };
 

@@ -9,13 +9,33 @@ import { type Clock, eventLoopClock } from './clock.ts';
 import { RollingCounters } from './sliding-window.ts';
 
 export type RetryBudgetOptions = {
+  /**
+   * Extra attempts retries may add, as a share of the calls in the window.
+   * @default 0.2
+   */
   ratio?: number;
+  /**
+   * How long calls and retries count against the budget.
+   * @default 10
+   */
   windowSeconds?: number;
+  /**
+   * Retries allowed per window however few calls there were.
+   * @default 3
+   */
   minRetriesPerWindow?: number;
+  /** @default eventLoopClock */
   clock?: Clock;
 };
 
-export const RETRY_BUDGET_DEFAULTS = { ratio: 0.2, windowSeconds: 10, minRetriesPerWindow: 3 } as const;
+export const RETRY_BUDGET_DEFAULTS = {
+  // At most 20 % more load on a failing dependency, whatever each call's maxAttempts allows.
+  ratio: 0.2,
+  // Long enough to span a burst of failures, short enough that a calm hour does not fund a storm.
+  windowSeconds: 10,
+  // A quiet client (a few calls per window) can still retry its rare failure.
+  minRetriesPerWindow: 3,
+} as const;
 
 export type RetryBudget = {
   /** A call (first attempt) was made: deposits `ratio` tokens. */

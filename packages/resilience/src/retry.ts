@@ -27,29 +27,73 @@ export type RetryDecision =
   | 'cancelled';
 
 export type RetryOptions = {
-  /** Metric label. */
+  /**
+   * The `name` label of retry_decisions_total.
+   * @default 'retry'
+   */
   name?: string;
+  /**
+   * Attempts in all, the first included.
+   * @default 3
+   */
   maxAttempts?: number;
+  /**
+   * Ceiling of the first retry's random delay; it doubles per retry (full jitter).
+   * @default 100
+   */
   baseDelayMs?: number;
+  /**
+   * Cap on any retry's delay ceiling.
+   * @default 5_000
+   */
   maxDelayMs?: number;
+  /**
+   * A Retry-After longer than this ends the retries (decision `retry_after_too_long`).
+   * @default 30_000
+   */
   maxRetryAfterMs?: number;
+  /**
+   * Whether repeating the operation is safe; a call's own `idempotent` wins.
+   * @default false
+   */
   idempotent?: boolean;
+  /**
+   * Which failures deserve another attempt.
+   * @default isRetryableError (connection errors, timeouts, 5xx but 501, 408, 429)
+   */
   isRetryable?: (error: unknown) => boolean;
-  /** A shared budget, or false for none. Default: a budget of this policy's own (20 % extra). */
+  /**
+   * A shared budget, or false for none.
+   * @default a budget of this policy's own (RETRY_BUDGET_DEFAULTS: 20 % extra attempts)
+   */
   budget?: RetryBudget | false;
+  /** @default Math.random */
   random?: () => number;
+  /** @default sleep (a setTimeout that rejects when the signal aborts) */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  /** Clock for the default budget. */
+  /**
+   * Clock for the default budget.
+   * @default eventLoopClock
+   */
   clock?: Clock;
+  /** Called before each retry's wait, e.g. to log it. @default none */
   onRetry?: (event: { name: string; attempt: number; delayMs: number; error: unknown }) => void;
+  /** @default prom-client's global register */
   registry?: Registry;
 };
 
 export const RETRY_DEFAULTS = {
+  // The metric label when a policy has no name of its own.
+  name: 'retry',
+  // The first try and two retries: the usual limit; beyond it you mostly add load.
   maxAttempts: 3,
+  // Long enough for a blip to clear, short enough to stay well inside a request's deadline.
   baseDelayMs: 100,
+  // Keeps the exponential from outgrowing any caller's patience.
   maxDelayMs: 5_000,
+  // Waiting longer than this inside one request helps nobody: surface the error instead.
   maxRetryAfterMs: 30_000,
+  // Retrying must be a decision, not an accident (double charges, double emails).
   idempotent: false,
 } as const;
 
@@ -67,7 +111,7 @@ export type RetryPolicy = {
 };
 
 export function createRetry(options: RetryOptions = {}): RetryPolicy {
-  const name = options.name ?? 'retry';
+  const name = options.name ?? RETRY_DEFAULTS.name;
   const maxAttempts = options.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
   const backoff = {
     baseDelayMs: options.baseDelayMs ?? RETRY_DEFAULTS.baseDelayMs,

@@ -65,6 +65,7 @@ export type TimeoutPolicy = {
   execute<T>(operation: Operation<T>, options?: { signal?: AbortSignal }): Promise<T>;
 };
 
+/** The limit has no default, on purpose: only the caller knows its latency budget. */
 export function createTimeout(timeoutMs: number): TimeoutPolicy {
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
     throw new RangeError('timeoutMs must be a finite number > 0');

@@ -1,6 +1,7 @@
 // Bulkhead: concurrency cap, bounded FIFO queue, typed rejection when full, queue timeout, abort.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isCollected } from '@lab/metrics/testing';
 import { Registry } from 'prom-client';
 import { type BulkheadOptions, BulkheadRejectedError, createBulkhead } from '../src/index.ts';
 import { type Deferred, deferred, flush } from './helpers.ts';
@@ -128,6 +129,26 @@ describe('bulkhead', () => {
     await flush();
     s.gates[1]?.resolve();
     await second;
+  });
+
+  it('does not keep a dropped bulkhead alive through its metrics', async () => {
+    const registry = new Registry();
+    let ref: WeakRef<object> | undefined;
+    await (async () => {
+      const bulkhead = createBulkhead({ name: 'dropped', maxConcurrent: 1, maxQueue: 0, registry });
+      const gate = deferred<void>();
+      const running = bulkhead.execute(() => gate.promise);
+      await assert.rejects(
+        bulkhead.execute(async () => {}),
+        BulkheadRejectedError,
+      );
+      assert.match(await registry.metrics(), /bulkhead_active\{name="dropped"\} 1/);
+      gate.resolve();
+      await running;
+      ref = new WeakRef(bulkhead);
+    })();
+    assert.ok(ref && (await isCollected(ref)), 'the dropped bulkhead was collected');
+    assert.match(await registry.metrics(), /bulkhead_rejections_total\{name="dropped"\} 1/);
   });
 
   it('rejects impossible sizes', () => {

@@ -2,6 +2,7 @@
 // under concurrency, slow calls, forced states, growing open durations, time-window expiry.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { collectGarbage, isCollected } from '@lab/metrics/testing';
 import { Registry } from 'prom-client';
 import { breakerStartingAtEpoch } from '../src/circuit-breaker.ts';
 import { EPOCH_LIMIT, epochOf, permitFor } from '../src/epoch.ts';
@@ -436,6 +437,69 @@ describe('circuit breaker: forced states and reset', () => {
   });
 });
 
+describe('circuit breaker: transition reasons', () => {
+  function withReasons(options: Partial<CircuitBreakerOptions> = {}) {
+    const s = setup(options);
+    const reasons: string[] = [];
+    s.breaker.on('stateChange', ({ from, to, reason }) => reasons.push(`${from}->${to}: ${reason}`));
+    return { ...s, reasons };
+  }
+
+  it('says why on every automatic move', async () => {
+    const s = withReasons({ halfOpenPermits: 1 });
+    await tripOpen(s);
+    s.clock.advance(1_000);
+    await fail(s.breaker, 1); // the trial fails
+    s.clock.advance(2_000);
+    await succeed(s.breaker, 1); // the trial passes
+    assert.deepEqual(s.reasons, [
+      'closed->open: failure-rate',
+      'open->half-open: open-elapsed',
+      'half-open->open: trial-failed',
+      'open->half-open: open-elapsed',
+      'half-open->closed: trials-passed',
+    ]);
+  });
+
+  it('tells slow trips, slow trials and a half-open that waited too long apart', async () => {
+    const s = withReasons({ halfOpenPermits: 1, maxHalfOpenWaitMs: 500 });
+    const slow = async () => {
+      s.clock.advance(150);
+      return 'slow';
+    };
+    for (let i = 0; i < 4; i += 1) await s.breaker.execute(slow);
+    s.clock.advance(1_000);
+    await s.breaker.execute(slow); // the one trial is slow: 1 of 1 reaches the rate
+    s.clock.advance(1_000);
+    const hung = s.breaker.execute(() => new Promise<string>(() => {}));
+    s.clock.advance(500);
+    assert.equal(s.breaker.state, 'open');
+    void hung;
+    assert.deepEqual(s.reasons, [
+      'closed->open: slow-call-rate',
+      'open->half-open: open-elapsed',
+      'half-open->open: trials-slow',
+      'open->half-open: open-elapsed',
+      'half-open->open: half-open-timeout',
+    ]);
+  });
+
+  it('names the operator moves, and makes none when the breaker is already there', () => {
+    const s = withReasons();
+    s.breaker.forceOpen();
+    s.breaker.forceOpen();
+    s.breaker.disable();
+    s.breaker.disable();
+    s.breaker.reset();
+    s.breaker.reset();
+    assert.deepEqual(s.reasons, [
+      'closed->forced-open: forced',
+      'forced-open->disabled: disabled',
+      'disabled->closed: reset',
+    ]);
+  });
+});
+
 describe('circuit breaker: per-call timeout', () => {
   it('aborts the signal, rejects with TimeoutError and counts a timeout', async () => {
     const { breaker } = setup({ callTimeoutMs: 20, minimumCalls: 1, window: { type: 'count', size: 1 } });
@@ -497,6 +561,51 @@ describe('circuit breaker: metrics and snapshot', () => {
     await tripOpen(s);
     s.clock.advance(1_000);
     assert.match(await s.registry.metrics(), /circuit_breaker_state\{name="test"\} 2/);
+  });
+
+  it('counts across scrapes and keeps totals in the snapshot', async () => {
+    const s = setup();
+    await succeed(s.breaker, 2);
+    assert.match(
+      await s.registry.metrics(),
+      /circuit_breaker_calls_total\{name="test",outcome="success"\} 2/,
+    );
+    await succeed(s.breaker, 3);
+    assert.equal(s.breaker.snapshot().totals.success, 5);
+    assert.match(
+      await s.registry.metrics(),
+      /circuit_breaker_calls_total\{name="test",outcome="success"\} 5/,
+    );
+  });
+
+  it('keeps counting every breaker on a shared registry after a garbage collection', async () => {
+    const registry = new Registry();
+    const breakers = ['a', 'b', 'c'].map((name) => createCircuitBreaker({ name, registry }));
+    await collectGarbage();
+    for (const breaker of breakers) await succeed(breaker, 2);
+    for (const name of ['a', 'b', 'c']) {
+      assert.match(
+        await registry.metrics(),
+        new RegExp(`circuit_breaker_calls_total\\{name="${name}",outcome="success"\\} 2`),
+      );
+    }
+  });
+
+  it('does not keep a dropped breaker alive through its metrics', async () => {
+    const registry = new Registry();
+    let ref: WeakRef<object> | undefined;
+    await (async () => {
+      const breaker = createCircuitBreaker({ name: 'dropped', registry, halfOpenPermits: 1 });
+      await succeed(breaker, 1);
+      breaker.forceOpen();
+      await registry.metrics(); // scraped at least once, as in a service
+      ref = new WeakRef(breaker);
+    })();
+    assert.ok(ref && (await isCollected(ref)), 'the dropped breaker was collected');
+    // Its series stay with their last values.
+    const text = await registry.metrics();
+    assert.match(text, /circuit_breaker_calls_total\{name="dropped",outcome="success"\} 1/);
+    assert.match(text, /circuit_breaker_state\{name="dropped"\} 3/);
   });
 
   it('reuses the metrics when many breakers share a registry', () => {
