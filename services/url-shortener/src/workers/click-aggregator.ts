@@ -125,6 +125,10 @@ export function clickAggregatorWorker(deps: AggregatorDeps): Worker {
         topic: deps.topics.clicked,
         groupId: deps.topics.aggregatorGroup,
         handler: handle,
+        // One transaction per batch (a batch already carries up to 1,000 clicks). Two batches in
+        // one transaction would lock their codes in two sorted runs, not one, and two consumers
+        // could then deadlock on codes they share.
+        messagesPerTransaction: 1,
         registry: deps.registry,
         onError: (error) => deps.logger.warn({ err: error }, 'click aggregation failed'),
       });
