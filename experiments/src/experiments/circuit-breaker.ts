@@ -4,7 +4,7 @@
 // its threshold, sends the upstream almost nothing while open, and pays for it with a short delay
 // before it trusts the recovered upstream again (the open period, then trial calls).
 import http from 'node:http';
-import { type CircuitBreaker, createCircuitBreaker } from '@lab/resilience';
+import { type CircuitBreaker, createCircuitBreaker, isCircuitOpen } from '@lab/resilience';
 import { createFaultProxy } from '@lab/testkit';
 import { Registry } from 'prom-client';
 import { facet } from '../chart.ts';
@@ -133,7 +133,7 @@ async function callOnce(
     else await request(AbortSignal.timeout(TIMEOUT_MS));
     return 'success';
   } catch (error) {
-    return (error as Error).name === 'CircuitOpenError' ? 'fast-fail' : 'failure';
+    return isCircuitOpen(error) ? 'fast-fail' : 'failure';
   }
 }
 

@@ -12,6 +12,17 @@ export {
   type WriteOptions,
 } from './cache.ts';
 export { NOT_FOUND, type NotFound } from './entry.ts';
-export { CacheClosedError, CacheError, CacheLoadTimeoutError, CacheOptionsError } from './errors.ts';
+export {
+  CACHE_ERROR_CODES,
+  CacheClosedError,
+  CacheError,
+  type CacheErrorCode,
+  CacheLoadTimeoutError,
+  CacheOptionsError,
+  isCacheClosed,
+  isCacheError,
+  isCacheLoadTimeout,
+  isCacheOptionsError,
+} from './errors.ts';
 export { type CacheOptions, DEFAULTS as CACHE_DEFAULTS } from './options.ts';
 export { jsonSerializer, type Serializer } from './serializer.ts';

@@ -13,21 +13,40 @@ export type CacheOptions = {
   redis?: Redis;
   /** Pub/sub connection for invalidations; default `redis.duplicate()` (closed by close()). */
   subscriber?: Redis;
+  /** @default `cache:<name>:` — one cache's keys never collide with another's. */
   keyPrefix?: string;
-  /** In-process LRU, bounded by entries; `false` turns L1 off. */
+  /**
+   * In-process LRU, bounded by entries; `false` turns L1 off. `ttlMs` bounds how long an L1 copy
+   * can outlive a lost invalidation message (default: the entry's own TTL).
+   * @default { maxEntries: 10_000 } — DEFAULTS.l1MaxEntries: a hot set of ~10 MB per process.
+   */
   l1?: { maxEntries?: number; ttlMs?: number } | false;
+  /** @default 60_000 — DEFAULTS.ttlMs: one minute bounds staleness when an invalidation is missed. */
   ttlMs?: number;
+  /** @default 0.1 — DEFAULTS.ttlJitter: keys written together expire over 10 % of the TTL. */
   ttlJitter?: number;
+  /** @default 5_000 — DEFAULTS.negativeTtlMs: absorbs id scans; a new record shows within seconds. */
   negativeTtlMs?: number;
+  /** @default 0 (off) — DEFAULTS.graceMs: serving stale is a product decision the caller makes. */
   graceMs?: number;
+  /** @default 5_000 — DEFAULTS.graceBackoffMs: one retry per key every few seconds, not per request. */
   graceBackoffMs?: number;
+  /** @default 100 — DEFAULTS.softTimeoutMs: with a stale copy at hand, a slower load finishes behind. */
   softTimeoutMs?: number;
+  /** @default 5_000 — DEFAULTS.hardTimeoutMs: below HTTP client timeouts, well above a healthy load. */
   hardTimeoutMs?: number;
+  /** XFetch early refresh; `false` turns it off. @default { beta: 1 } — the paper's optimum. */
   earlyRefresh?: { beta?: number } | false;
+  /**
+   * The Redis load lock. `ttlMs` defaults to `hardTimeoutMs` (it never expires under a live loader).
+   * @default { waitMs: 1_000 } — DEFAULTS.lockWaitMs: a crashed holder delays others by at most 1 s.
+   */
   lock?: { ttlMs?: number; waitMs?: number };
+  /** @default jsonSerializer — data only: nothing read from Redis can build classes or run code. */
   serializer?: Serializer;
+  /** @default prom-client's global registry — tests and benchmarks pass their own. */
   registry?: Registry;
-  /** Guards every Redis call; default: a breaker with the settings in DEFAULTS.breaker. */
+  /** Guards every Redis call. @default a breaker with the settings in DEFAULTS.breaker. */
   breaker?: CircuitBreaker;
 };
 

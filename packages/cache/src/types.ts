@@ -10,8 +10,16 @@ export type LoadContext = { signal: AbortSignal; key: string };
 export type Loader<T> = (
   context: LoadContext,
 ) => Promise<T | NotFound | undefined> | T | NotFound | undefined;
-export type KeyOptions = { namespace?: string };
-export type WriteOptions = KeyOptions & { ttlMs?: number; tags?: readonly string[] };
+export type KeyOptions = {
+  /** A versioned namespace the key lives in (invalidated as a whole). @default none: the plain keyspace */
+  namespace?: string;
+};
+export type WriteOptions = KeyOptions & {
+  /** This entry's TTL (ms). @default the cache's `ttlMs` (60_000 unless set) */
+  ttlMs?: number;
+  /** Tags to invalidate the entry by. @default none */
+  tags?: readonly string[];
+};
 
 export type Cache = {
   readonly name: string;

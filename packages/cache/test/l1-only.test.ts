@@ -7,9 +7,9 @@ import { metricValue } from '@lab/metrics';
 import { Registry } from 'prom-client';
 import {
   CacheClosedError,
-  CacheLoadTimeoutError,
   CacheOptionsError,
   createCache,
+  isCacheLoadTimeout,
   NOT_FOUND,
 } from '../src/index.ts';
 
@@ -117,7 +117,7 @@ describe('cache without Redis (L1 only)', () => {
         });
         return new Promise<string>(() => {});
       }),
-      (error: unknown) => error instanceof CacheLoadTimeoutError && error.code === 'CACHE_LOAD_TIMEOUT',
+      (error: unknown) => isCacheLoadTimeout(error) && error.timeoutMs === 50,
     );
     assert.ok(aborted);
     await cache.close();

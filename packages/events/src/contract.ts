@@ -10,6 +10,7 @@
 // Versioning: `eventType` is `<topic>.v<N>`. An additive change (a new optional field) keeps N; a
 // breaking change publishes `v<N+1>` beside `v<N>` until every consumer reads the new one.
 import type { z } from 'zod';
+import { EventContractError } from './errors.ts';
 
 export type EventContract<Schema extends z.ZodType> = {
   /** Kafka topic, `<domain>.<event>`. */
@@ -31,24 +32,6 @@ export type EventContract<Schema extends z.ZodType> = {
 };
 
 export type PayloadOf<C> = C extends EventContract<infer S> ? z.output<S> : never;
-
-/** A payload that breaks its contract. `code` is stable; `issues` name each failing field. */
-export class EventContractError extends Error {
-  readonly code = 'EVENT_CONTRACT_VIOLATION';
-  readonly eventType: string;
-  readonly issues: string[];
-
-  constructor(eventType: string, issues: string[]) {
-    super(`${eventType} breaks its contract: ${issues.join('; ')}`);
-    this.name = 'EventContractError';
-    this.eventType = eventType;
-    this.issues = issues;
-  }
-}
-
-export function isEventContractError(error: unknown): error is EventContractError {
-  return (error as { code?: unknown } | null)?.code === 'EVENT_CONTRACT_VIOLATION';
-}
 
 export function defineEvent<Schema extends z.ZodType>(definition: {
   topic: string;

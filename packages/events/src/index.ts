@@ -13,14 +13,13 @@ export {
   urlCreated,
   urlDeleted,
 } from './catalog.ts';
+export { defineEvent, type EventContract, type PayloadOf, parseEvent } from './contract.ts';
 export {
-  defineEvent,
-  type EventContract,
+  EVENTS_ERROR_CODES,
   EventContractError,
+  type EventsErrorCode,
   isEventContractError,
-  type PayloadOf,
-  parseEvent,
-} from './contract.ts';
+} from './errors.ts';
 export { jsonSchemaOf } from './json-schema.ts';
 export {
   type ContractMessage,

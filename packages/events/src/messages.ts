@@ -3,7 +3,8 @@
 // shapes are structural, so this package depends on neither @lab/outbox nor kafkajs.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { type EventContract, EventContractError, parseEvent } from './contract.ts';
+import { type EventContract, parseEvent } from './contract.ts';
+import { EventContractError } from './errors.ts';
 
 /** The fields of `@lab/outbox`'s `OutboxEvent` that a contract decides. */
 export type ContractOutboxEvent = {

@@ -3,6 +3,7 @@
 // Polling, because Kafka offers no event for "this topic now has leaders"; the pause starts short
 // (a broker usually catches up in tens of milliseconds) and is capped, so a slow broker costs at
 // most one cap of extra waiting after it becomes ready.
+import { TopicsNotReadyError } from './errors.ts';
 import { describeError, isTransient } from './transient.ts';
 
 const FIRST_PAUSE_MS = 25;
@@ -14,12 +15,6 @@ export class NotReady {
   constructor(reason: string) {
     this.reason = reason;
   }
-}
-
-/** Thrown when the deadline passes; `cause` is the last transient error, if the last attempt threw. */
-export class TopicsNotReadyError extends Error {
-  readonly code = 'TOPICS_NOT_READY';
-  override readonly name = 'TopicsNotReadyError';
 }
 
 export async function retryUntil<T>(

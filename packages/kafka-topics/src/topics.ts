@@ -18,27 +18,41 @@
 // start-up side effect).
 import type { Admin } from 'kafkajs';
 import { type AdminTarget, withAdmin } from './admin-target.ts';
+import { KafkaTopicsError } from './errors.ts';
 import { topicsNotReady } from './leaders.ts';
 import { NotReady, retryUntil } from './retry-until.ts';
 
+/** The defaults of TopicSpec and TopicWaitOptions, each with its reason (the types repeat them). */
+export const TOPIC_DEFAULTS = {
+  /** The lab broker's `num.partitions`: enough to show per-key ordering across partitions. */
+  partitions: 3,
+  /** The lab runs one broker; production clusters use 3. */
+  replicationFactor: 1,
+  /**
+   * A fresh broker needs seconds to elect leaders and host a new topic; 30 s rides out a slow CI
+   * machine and still fails a start-up well before an orchestrator's own start timeout.
+   */
+  timeoutMs: 30_000,
+  /** Names the short-lived admin in broker logs. */
+  clientId: 'kafka-topics',
+} as const;
+
 export type TopicSpec = {
   topic: string;
-  /** @default 3, the lab broker's `num.partitions`: enough to show per-key ordering across partitions. */
+  /** @default 3 — TOPIC_DEFAULTS.partitions, the lab broker's `num.partitions`. */
   partitions?: number;
-  /** @default 1, the lab runs one broker; production clusters use 3. */
+  /** @default 1 — TOPIC_DEFAULTS.replicationFactor: the lab runs one broker; production uses 3. */
   replicationFactor?: number;
   /** Topic-level configs, e.g. `{ name: 'cleanup.policy', value: 'compact' }`. */
   configEntries?: { name: string; value: string }[];
 };
 
 export type TopicWaitOptions = {
-  /** Bound on the whole call, creation and wait together. @default 30000 */
+  /** Bound on the whole call, creation and wait together (ms). @default 30_000 — TOPIC_DEFAULTS.timeoutMs */
   timeoutMs?: number;
-  /** Client id of the admin opened when broker addresses are given. @default 'kafka-topics' */
+  /** Client id of the admin opened when broker addresses are given. @default 'kafka-topics' — TOPIC_DEFAULTS.clientId */
   clientId?: string;
 };
-
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * Creates the topics that do not exist yet, then waits until every partition of every listed topic
@@ -54,8 +68,8 @@ export async function ensureTopics(
 ): Promise<string[]> {
   if (specs.length === 0) return [];
   const names = topicNames(specs);
-  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  return withAdmin(target, options.clientId ?? 'kafka-topics', async (admin) => {
+  const deadline = Date.now() + (options.timeoutMs ?? TOPIC_DEFAULTS.timeoutMs);
+  return withAdmin(target, options.clientId ?? TOPIC_DEFAULTS.clientId, async (admin) => {
     const existing = new Set(await retryUntil(deadline, 'listing topics', () => admin.listTopics()));
     const missing = specs.filter((spec) => !existing.has(spec.topic));
     const createdFlags = await Promise.all(missing.map((spec) => createOne(admin, spec, deadline)));
@@ -75,8 +89,8 @@ export async function waitForTopics(
   options: TopicWaitOptions = {},
 ): Promise<void> {
   if (topics.length === 0) return;
-  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  await withAdmin(target, options.clientId ?? 'kafka-topics', (admin) =>
+  const deadline = Date.now() + (options.timeoutMs ?? TOPIC_DEFAULTS.timeoutMs);
+  await withAdmin(target, options.clientId ?? TOPIC_DEFAULTS.clientId, (admin) =>
     waitUntilUsable(admin, [...new Set(topics)], deadline),
   );
 }
@@ -92,8 +106,8 @@ function createOne(admin: Admin, spec: TopicSpec, deadline: number): Promise<boo
       topics: [
         {
           topic: spec.topic,
-          numPartitions: spec.partitions ?? 3,
-          replicationFactor: spec.replicationFactor ?? 1,
+          numPartitions: spec.partitions ?? TOPIC_DEFAULTS.partitions,
+          replicationFactor: spec.replicationFactor ?? TOPIC_DEFAULTS.replicationFactor,
           ...(spec.configEntries ? { configEntries: spec.configEntries } : {}),
         },
       ],
@@ -115,6 +129,8 @@ function waitUntilUsable(admin: Admin, topics: string[], deadline: number): Prom
 function topicNames(specs: readonly TopicSpec[]): string[] {
   const names = specs.map((spec) => spec.topic);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  if (duplicate !== undefined) throw new TypeError(`kafka-topics: topic ${duplicate} is listed twice`);
+  if (duplicate !== undefined) {
+    throw new KafkaTopicsError('TOPICS_INVALID_SPEC', `kafka-topics: topic ${duplicate} is listed twice`);
+  }
   return names;
 }

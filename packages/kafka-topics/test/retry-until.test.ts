@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
-import { NotReady, retryUntil, TopicsNotReadyError } from '../src/retry-until.ts';
+import { isTopicsNotReady } from '../src/errors.ts';
+import { NotReady, retryUntil } from '../src/retry-until.ts';
 
 const { KafkaJSProtocolError } = kafkajs;
 
@@ -55,8 +56,7 @@ describe('retryUntil', () => {
         throw error;
       }),
       (thrown: unknown) =>
-        thrown instanceof TopicsNotReadyError &&
-        thrown.code === 'TOPICS_NOT_READY' &&
+        isTopicsNotReady(thrown) &&
         thrown.message.includes('waiting for t') &&
         thrown.message.includes('UNKNOWN_TOPIC_OR_PARTITION') &&
         thrown.cause === error,

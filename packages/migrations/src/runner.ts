@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { MigrationError } from './errors.ts';
 
 /** The part of a logger the runner uses (pino's signature), so this package needs no logger. */
 export type MigrationLogger = { info(fields: object, message: string): void };
@@ -20,15 +21,6 @@ export type MigrationFolder = { source: string; dir: string | URL };
 
 /** The source a bare folder (a path or URL, not a MigrationFolder) is recorded under. */
 export const SERVICE_SOURCE = 'service';
-
-export class MigrationError extends Error {
-  readonly code: 'MIGRATION_CHECKSUM_MISMATCH' | 'MIGRATION_DUPLICATE_VERSION' | 'MIGRATION_FAILED';
-  constructor(code: MigrationError['code'], message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'MigrationError';
-    this.code = code;
-  }
-}
 
 export type Migration = {
   source: string;

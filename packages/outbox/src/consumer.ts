@@ -43,32 +43,36 @@ export type ConsumeOptions = {
   topic: string;
   groupId: string;
   handler: EventHandler;
-  /** Handler attempts before the message goes to the DLQ. Default 5. */
+  /** Handler attempts before the message goes to the DLQ. @default 5 — a blip passes, a bug reaches the DLQ in seconds */
   maxAttempts?: number;
-  /** Delay between handler attempts. Default 100 ms doubling to 2 s. */
+  /** Delay between handler attempts. @default { initialMs: 100, maxMs: 2_000 } — 100 ms doubling to 2 s */
   retryBackoff?: BackoffOptions;
-  /** Read from the beginning when the group has no committed offset. Default true: no event skipped. */
+  /** Read from the beginning when the group has no committed offset. @default true — no event skipped */
   fromBeginning?: boolean;
-  /** Partitions handled in parallel (order still holds per partition). Default 1. */
+  /** Partitions handled in parallel (order still holds per partition). @default 1 — one transaction at a time */
   partitionsConsumedConcurrently?: number;
-  /** Messages of one fetched batch that share a transaction. Default 100; 1 = one per message. */
+  /** Messages of one fetched batch that share a transaction; 1 = one per message. @default 100 — ~7x throughput */
   messagesPerTransaction?: number;
-  /** Create `<topic>.dlq` when missing. Default true. */
+  /** Create `<topic>.dlq` when missing. @default true — a poison message must have somewhere to go */
   createDlqTopic?: boolean;
   /**
    * How long this group's processed-event records are kept (ms). Must exceed every redelivery
    * window (the topic's retention, an offset reset): Kafka's default retention is 7 days, so the
    * default is 8.
+   * @default 691_200_000 (8 days)
    */
   processedRetentionMs?: number;
-  /** How often the consumer deletes its records past that retention (ms). Default 1 h. */
+  /** How often the consumer deletes its records past that retention (ms). @default 3_600_000 (1 h) */
   pruneIntervalMs?: number;
   /**
    * Extra KafkaJS consumer settings. maxWaitTimeInMs defaults to 1000 here (KafkaJS: 5000): the
    * broker still answers a fetch as soon as data arrives, but stop() waits for the fetch in
-   * flight, so the shorter wait bounds shutdown at the cost of one idle fetch per second.
+   * flight, so the shorter wait bounds shutdown at the cost of one idle fetch per second. What is
+   * given is merged over that default.
+   * @default { maxWaitTimeInMs: 1_000 }
    */
   consumerConfig?: Omit<ConsumerConfig, 'groupId'>;
+  /** @default prom-client's global registry — tests and benchmarks pass their own. */
   registry?: Registry;
   onError?: (error: unknown) => void;
 };
@@ -81,19 +85,26 @@ export type RunningConsumer = {
   stop(): Promise<void>;
 };
 
+/** consume()'s defaults, each with its reason; the option type repeats them as `@default`. */
 export const CONSUMER_DEFAULTS = {
   /** Enough for a blip (a deadlock, a timeout) to pass; a real bug goes to the DLQ within seconds. */
   maxAttempts: 5,
+  /** Four waits between five attempts, up to 1.5 s in all: long enough for a lock or failover to clear. */
   retryBackoff: { initialMs: 100, maxMs: 2_000 } as BackoffOptions,
   /** A new group starts at the oldest offset: no event skipped. */
   fromBeginning: true,
+  /** One partition at a time keeps one transaction (and one pool connection) per consumer. */
   partitionsConsumedConcurrently: 1,
   /** About 7x the throughput of one transaction per message in a quick measurement here. */
   messagesPerTransaction: 100,
+  /** Topic auto-creation is off on the lab broker: without the DLQ a poison message has nowhere to go. */
   createDlqTopic: true,
   /** Kafka's default retention is 7 days; dedup records must outlive every redelivery. */
   processedRetentionMs: 8 * 24 * 60 * 60 * 1_000,
+  /** Hourly: records expire after days, so an hour's surplus is a small, bounded delete. */
   pruneIntervalMs: 60 * 60 * 1_000,
+  /** KafkaJS waits 5 s by default; stop() waits for the fetch in flight, so 1 s bounds shutdown. */
+  consumerConfig: { maxWaitTimeInMs: 1_000 } as Omit<ConsumerConfig, 'groupId'>,
 };
 
 type ResolvedConsumeOptions = Required<ConsumeOptions>;
@@ -101,7 +112,6 @@ type ResolvedConsumeOptions = Required<ConsumeOptions>;
 function resolveConsumeOptions(options: ConsumeOptions): ResolvedConsumeOptions {
   const resolved: ResolvedConsumeOptions = {
     ...CONSUMER_DEFAULTS,
-    consumerConfig: {},
     registry: client.register,
     onError: () => {},
     ...(Object.fromEntries(
@@ -194,7 +204,11 @@ export async function consume(options: ConsumeOptions): Promise<RunningConsumer>
     }
   }
 
-  const consumer = kafka.consumer({ maxWaitTimeInMs: 1_000, ...resolved.consumerConfig, groupId });
+  const consumer = kafka.consumer({
+    ...CONSUMER_DEFAULTS.consumerConfig,
+    ...resolved.consumerConfig,
+    groupId,
+  });
   const joined = new Promise<void>((resolve) => {
     consumer.on(consumer.events.GROUP_JOIN, () => resolve());
   });

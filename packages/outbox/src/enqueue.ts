@@ -26,17 +26,27 @@ export type OutboxEvent = {
   eventId?: string;
 };
 
+/** enqueue's defaults, each with its reason; EnqueueOptions repeats them as `@default`. */
+export const ENQUEUE_DEFAULTS = {
+  /** An idle relay wakes at once; a hot write path turns it off (NOTIFY serializes commits). */
+  notify: true,
+  /** Under Kafka's default message.max.bytes (1,048,588), with room for the batch framing. */
+  maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
+} as const;
+
 export type EnqueueOptions = {
   /**
-   * Send a NOTIFY so an idle relay wakes at once (default true). NOTIFY takes a database-wide lock
-   * at commit, which serializes committing writers; turn it off on hot write paths and let the
-   * relay's polling pick the rows up (see README, "The NOTIFY trade-off").
+   * Send a NOTIFY so an idle relay wakes at once. NOTIFY takes a database-wide lock at commit,
+   * which serializes committing writers; turn it off on hot write paths and let the relay's
+   * polling pick the rows up (see README, "The NOTIFY trade-off").
+   * @default true
    */
   notify?: boolean;
   /**
-   * Largest event accepted, as the Kafka record the relay will send (key, value, headers). Default
-   * 1,000,000: under Kafka's default message.max.bytes (1,048,588). Match a topic's lower
-   * max.message.bytes here; the relay still parks or halts at a row the broker refuses.
+   * Largest event accepted, as the Kafka record the relay will send (key, value, headers): under
+   * Kafka's default message.max.bytes (1,048,588). Match a topic's lower max.message.bytes here;
+   * the relay still parks or halts at a row the broker refuses.
+   * @default 1_000_000
    */
   maxEventBytes?: number;
 };
@@ -72,7 +82,7 @@ export async function enqueue(
 export async function enqueueMany(
   tx: pg.ClientBase,
   events: readonly OutboxEvent[],
-  { notify = true, maxEventBytes = DEFAULT_MAX_EVENT_BYTES }: EnqueueOptions = {},
+  { notify = ENQUEUE_DEFAULTS.notify, maxEventBytes = ENQUEUE_DEFAULTS.maxEventBytes }: EnqueueOptions = {},
 ): Promise<string[]> {
   if (!Array.isArray(events)) throw new OutboxError('OUTBOX_INVALID_EVENT', 'events must be an array');
   assertInTransaction(tx);

@@ -4,6 +4,7 @@
 export { type BackoffOptions, backoffDelay } from './backoff.ts';
 export { deleteProcessedEvents, deletePublishedEvents, type PruneOptions } from './cleanup.ts';
 export {
+  CONSUMER_DEFAULTS,
   type ConsumedEvent,
   type ConsumeOptions,
   consume,
@@ -17,8 +18,21 @@ export {
   requeueDeadLetters,
 } from './dead-letters.ts';
 export { deadLetterHeaders, dlqTopicFor, ensureDlqTopic } from './dlq.ts';
-export { type EnqueueOptions, enqueue, enqueueMany, OUTBOX_CHANNEL, type OutboxEvent } from './enqueue.ts';
-export { isOutboxError, OutboxError, type OutboxErrorCode, type OutboxRowRef } from './errors.ts';
+export {
+  ENQUEUE_DEFAULTS,
+  type EnqueueOptions,
+  enqueue,
+  enqueueMany,
+  OUTBOX_CHANNEL,
+  type OutboxEvent,
+} from './enqueue.ts';
+export {
+  isOutboxError,
+  OUTBOX_ERROR_CODES,
+  OutboxError,
+  type OutboxErrorCode,
+  type OutboxRowRef,
+} from './errors.ts';
 export { advisoryLockKeys, type LockKeys } from './leadership.ts';
 export type { ConsumerOutcome } from './metrics.ts';
 export { DEFAULT_MAX_EVENT_BYTES } from './outbox-message.ts';
@@ -31,6 +45,6 @@ export {
   RELAY_POOL_CONNECTIONS,
   type RelayHalt,
 } from './relay.ts';
-export { type ReplayDlqOptions, type ReplayResult, replayDlq } from './replay-dlq.ts';
+export { REPLAY_DEFAULTS, type ReplayDlqOptions, type ReplayResult, replayDlq } from './replay-dlq.ts';
 export { applyOutboxSchema, outboxMigrations, outboxMigrationsDir } from './schema.ts';
 export { contextFromHeaders, formatTraceparent, parseTraceparent, traceHeaders } from './trace-context.ts';

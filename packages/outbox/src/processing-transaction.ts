@@ -4,13 +4,18 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type pg from 'pg';
 import type { ConsumedEvent, Item } from './consumed-event.ts';
+import { isOutboxError, OutboxError } from './errors.ts';
 import type { ConsumerOutcome } from './metrics.ts';
 import { contextFromHeaders } from './trace-context.ts';
 
-/** Handler failures (count towards maxAttempts); anything else is infrastructure and is retried. */
-export class HandlerError extends Error {
+/**
+ * A handler's failure (OUTBOX_HANDLER_FAILED): counts towards maxAttempts; anything else is
+ * infrastructure and is retried. It takes the name and message of what the handler threw, so the
+ * DLQ's `dlq-error-type` names the handler's own error, and keeps it as `cause`.
+ */
+export class HandlerError extends OutboxError {
   constructor(cause: unknown) {
-    super((cause as Error)?.message ?? String(cause), { cause });
+    super('OUTBOX_HANDLER_FAILED', (cause as Error)?.message ?? String(cause), { cause });
     this.name = (cause as Error)?.name ?? 'HandlerError';
   }
 }
@@ -95,9 +100,9 @@ export function createTransactionRunner({
         broken = rollbackError;
       });
       onError(error);
-      if (!(error instanceof HandlerError)) return { kind: 'retry-alone' };
+      if (!isOutboxError(error, 'OUTBOX_HANDLER_FAILED')) return { kind: 'retry-alone' };
       count('failed');
-      return { kind: 'handler-failed', index: failedAt, error };
+      return { kind: 'handler-failed', index: failedAt, error: error as HandlerError };
     } finally {
       tx.release(broken);
     }

@@ -26,6 +26,7 @@ export type PermanentErrorPolicy = 'park' | 'halt';
 export const RELAY_POOL_CONNECTIONS = 4;
 
 export const RELAY_DEFAULTS = {
+  /** One relay group per database is the usual case; a second outbox names its own. */
   name: 'default',
   /** Large enough to amortize Postgres and Kafka round trips, small enough to bound a transaction. */
   batchSize: 500,
@@ -33,6 +34,7 @@ export const RELAY_DEFAULTS = {
   maxBatchBytes: 900_000,
   /** The floor when no NOTIFY arrives; latency without NOTIFY is about half of it. */
   pollIntervalMs: 500,
+  /** enqueue's NOTIFY wakes the leader at once: millisecond latency for one LISTEN connection. */
   wakeOnNotify: true,
   /** How often a standby tries the lock: the failover time. */
   leaderRetryMs: 1_000,
@@ -51,6 +53,7 @@ export const RELAY_DEFAULTS = {
   missingTopicGraceMs: 60_000,
   /** Published rows kept to answer "what did we send, and when?"; 0 = delete on publish. */
   retentionMs: 24 * 60 * 60 * 1_000,
+  /** Deletes in small steps once a minute rather than one large delete a day. */
   cleanupIntervalMs: 60_000,
   /** Throttle of the backlog/lag/dead-letter count query. */
   metricsIntervalMs: 1_000,
@@ -91,6 +94,7 @@ export type OutboxRelayOptions = {
   cleanupIntervalMs?: number;
   /** How often the leader refreshes its gauges (ms). @default 1000 */
   metricsIntervalMs?: number;
+  /** @default prom-client's global registry — tests and benchmarks pass their own. */
   registry?: Registry;
   /** Called with every failure the relay recovers from, and with each park or halt (logging hook). */
   onError?: (error: unknown) => void;

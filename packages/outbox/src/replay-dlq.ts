@@ -12,13 +12,21 @@ import { headersToStrings } from './kafka-headers.ts';
 import { createProducerSession, sendWithSession } from './producer-session.ts';
 import { requireDuration, requireNonEmptyString, requirePresent, requireTopic } from './validate.ts';
 
+/** replayDlq's defaults, each with its reason; ReplayDlqOptions repeats them as `@default`. */
+export const REPLAY_DEFAULTS = {
+  /** A minute replays a large DLQ yet returns the command to the operator if the broker is stuck. */
+  timeoutMs: 60_000,
+  /** Short fetch wait: the replay disconnects as soon as it is done, and disconnect waits for the fetch. */
+  fetchMaxWaitMs: 250,
+} as const;
+
 export type ReplayDlqOptions = {
   kafka: Kafka;
   /** The original topic; the DLQ read is `<topic>.dlq`. */
   topic: string;
-  /** Consumer group that remembers how far the DLQ was replayed. Default `<topic>.dlq.replay`. */
+  /** Consumer group that remembers how far the DLQ was replayed. @default `<topic>.dlq.replay` */
   groupId?: string;
-  /** Give up (and commit what was replayed) after this long. Default 60 s. */
+  /** Give up (and commit what was replayed) after this long (ms). @default 60_000 */
   timeoutMs?: number;
 };
 
@@ -28,7 +36,7 @@ export async function replayDlq({
   kafka,
   topic,
   groupId,
-  timeoutMs = 60_000,
+  timeoutMs = REPLAY_DEFAULTS.timeoutMs,
 }: ReplayDlqOptions): Promise<ReplayResult> {
   requirePresent('kafka', kafka);
   requireTopic('topic', topic);
@@ -40,8 +48,7 @@ export async function replayDlq({
   if (remaining.size === 0) return { replayed: 0, dlqTopic };
 
   const session = createProducerSession(kafka, { retries: 5 });
-  // Short fetch wait: the replay disconnects as soon as it is done, and disconnect waits for the fetch.
-  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 250 });
+  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: REPLAY_DEFAULTS.fetchMaxWaitMs });
   let replayed = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {

@@ -18,7 +18,7 @@ import {
   createOutboxRelay,
   enqueue,
   enqueueMany,
-  OutboxError,
+  isOutboxError,
   type OutboxEvent,
   type OutboxRelay,
   type OutboxRelayOptions,
@@ -231,8 +231,8 @@ test('halt: nothing after the refused row is sent, the row is named, the metric 
     },
   );
   assert.equal(relay.halted()?.rowId, poisonId);
-  const halted = errors.find((error) => error instanceof OutboxError && error.code === 'OUTBOX_RELAY_HALTED');
-  assert.ok(halted instanceof OutboxError, 'the halt was reported');
+  const halted = errors.find((error) => isOutboxError(error, 'OUTBOX_RELAY_HALTED'));
+  assert.ok(isOutboxError(halted), 'the halt was reported');
   assert.equal(halted.rows?.[0]?.id, poisonId, 'the report names the row');
   assert.match(halted.message, new RegExp(`row ${poisonId}`));
 
@@ -284,8 +284,7 @@ test('a topic that appears a few seconds late is waited for, not parked', {
     // that the grace could pass and the row park. The claim (waited for, not parked) holds at any grace.
     missingTopicGraceMs: 600_000,
     onError: (error) => {
-      if (error instanceof OutboxError && error.code === 'OUTBOX_TOPIC_MISSING')
-        missingSeenAt.push(Date.now());
+      if (isOutboxError(error, 'OUTBOX_TOPIC_MISSING')) missingSeenAt.push(Date.now());
     },
   });
   // The relay has seen the topic missing for two seconds before it appears.

@@ -11,7 +11,7 @@ import {
   deletePublishedEvents,
   enqueue,
   enqueueMany,
-  OutboxError,
+  isOutboxError,
   type OutboxEvent,
   type OutboxRelay,
 } from '../src/index.ts';
@@ -95,7 +95,7 @@ test('enqueue refuses to run outside a transaction and rejects malformed events'
   for (const [why, change] of bad) {
     await assert.rejects(
       inTransaction(fx.db, (tx) => enqueue(tx, { ...event('a', 1), ...change })),
-      (error) => error instanceof OutboxError && error.code === 'OUTBOX_INVALID_EVENT',
+      (error) => isOutboxError(error, 'OUTBOX_INVALID_EVENT'),
       why,
     );
   }

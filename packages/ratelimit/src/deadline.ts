@@ -6,14 +6,7 @@
 // oldest entry and stops at the first one still in time.
 // Granularity: a late call is rejected within timeoutMs + one sweep interval (timeoutMs / 4).
 import { type Clock, eventLoopClock } from '@lab/resilience';
-
-export class RedisTimeoutError extends Error {
-  readonly code = 'REDIS_TIMEOUT';
-  constructor(timeoutMs: number) {
-    super(`Redis did not answer within ${timeoutMs} ms`);
-    this.name = 'RedisTimeoutError';
-  }
-}
+import { RedisTimeoutError } from './errors.ts';
 
 type Entry = { deadline: number; reject: (error: Error) => void };
 

@@ -5,13 +5,15 @@
 //   RateLimit: "tenant";r=9120;t=41, "user";r=42;t=17              (r units left, t seconds to reset)
 // Retry-After (RFC 9110) goes on refusals. The legacy X-RateLimit-* trio (one limit only: the
 // level closest to running out) is optional, for clients written before the draft.
+
+import { MIDDLEWARE_DEFAULTS } from './defaults.ts';
 import type { LevelDecision, LimitResult } from './limiter.ts';
 import type { Rule } from './policy.ts';
 
 export type HeaderOptions = {
-  /** IETF RateLimit + RateLimit-Policy. Default true. */
+  /** IETF RateLimit + RateLimit-Policy. @default true — MIDDLEWARE_DEFAULTS.standardHeaders */
   standard?: boolean;
-  /** X-RateLimit-Limit / -Remaining / -Reset (epoch seconds, as GitHub and most APIs send it). Default false. */
+  /** X-RateLimit-Limit / -Remaining / -Reset (epoch seconds, as GitHub and most APIs send it). @default false */
   legacy?: boolean;
   /** Wall clock for the legacy reset timestamp; tests pin it. */
   now?: () => number;
@@ -49,7 +51,7 @@ export function setRateLimitHeaders(
   // Shadow levels are dark launches: never shown. (With a limiter-wide shadow mode the middleware
   // sends no quota headers at all.)
   if (levels.length > 0) {
-    if (options.standard !== false) {
+    if (options.standard ?? MIDDLEWARE_DEFAULTS.standardHeaders) {
       let policy = '';
       let state = '';
       for (let i = 0; i < levels.length; i += 1) {
@@ -65,7 +67,10 @@ export function setRateLimitHeaders(
         sink.setHeader('RateLimit', state);
       }
     }
-    if (options.legacy === true && levels.some((level) => level.rule.shadow !== true)) {
+    if (
+      (options.legacy ?? MIDDLEWARE_DEFAULTS.legacyHeaders) &&
+      levels.some((level) => level.rule.shadow !== true)
+    ) {
       const now = options.now ?? Date.now;
       sink.setHeader('X-RateLimit-Limit', String(result.limit));
       sink.setHeader('X-RateLimit-Remaining', String(result.remaining));

@@ -1,6 +1,16 @@
 // @lab/ratelimit: six rate-limit algorithms as atomic Redis Lua scripts, a limiter that survives a
 // Redis outage (breaker, fail-open/closed, insurance, in-memory block, shadow mode), tiers,
 // hierarchical limits, IETF RateLimit headers and express middleware. See README.md.
+export { IP_KEY_DEFAULTS, LIMITER_DEFAULTS, MIDDLEWARE_DEFAULTS, TIERED_RULE_DEFAULTS } from './defaults.ts';
+export {
+  isRateLimitError,
+  isRedisTimeout,
+  RATELIMIT_ERROR_CODES,
+  RateLimitError,
+  type RateLimitErrorCode,
+  type RatelimitErrorCode,
+  RedisTimeoutError,
+} from './errors.ts';
 export { type HeaderOptions, rateLimitHeaders, setRateLimitHeaders } from './headers.ts';
 export type { InsuranceOptions } from './insurance.ts';
 export {
@@ -22,7 +32,6 @@ export {
   type DecisionSource,
   type Level,
   type LevelDecision,
-  LIMITER_DEFAULTS,
   type LimitResult,
   type RateLimiter,
   type RateLimiterOptions,
@@ -41,7 +50,6 @@ export {
   type Decision,
   type FailMode,
   LIMITS,
-  RateLimitError,
   type Rule,
   validateCost,
   validateKey,

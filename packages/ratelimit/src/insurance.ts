@@ -4,14 +4,15 @@
 // `share` scales every rule down for that (1/N with N instances); whatever the rule's algorithm,
 // the stand-in is a token bucket of the same rate and size, which needs O(1) memory per key.
 import { type Clock, preciseClock } from '@lab/resilience';
+import { LIMITER_DEFAULTS } from './defaults.ts';
 import { capacityOf, type Decision, type Rule } from './policy.ts';
 
 type Bucket = { tokens: number; updated: number };
 
 export type InsuranceOptions = {
-  /** Fraction of each rule's rate and burst this instance may grant alone. Default 1. */
+  /** Fraction of each rule's rate and burst this instance may grant alone. @default 1 (one instance; 1/N for N) */
   share?: number;
-  /** Keys remembered; the oldest is forgotten beyond it. Default 10,000. */
+  /** Keys remembered; the oldest is forgotten beyond it. @default 10_000 — bounded memory in an outage */
   maxKeys?: number;
   /** The time source (the lab's one Clock type). @default preciseClock */
   clock?: Clock;
@@ -27,7 +28,12 @@ export class InsuranceLimiter {
   private readonly maxKeys: number;
   private readonly clock: Clock;
 
-  constructor({ share = 1, maxKeys = 10_000, clock = preciseClock, now }: InsuranceOptions = {}) {
+  constructor({
+    share = LIMITER_DEFAULTS.insurance.share,
+    maxKeys = LIMITER_DEFAULTS.insurance.maxKeys,
+    clock = preciseClock,
+    now,
+  }: InsuranceOptions = {}) {
     if (!(share > 0 && share <= 1)) throw new RangeError('insurance share must be in (0, 1]');
     this.share = share;
     this.maxKeys = maxKeys;

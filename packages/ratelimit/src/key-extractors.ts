@@ -10,18 +10,27 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Request, Response } from 'express';
+import { IP_KEY_DEFAULTS } from './defaults.ts';
 
 export type KeyExtractor = (req: Request, res: Response) => string | undefined;
 
 /** The client address per express's trust-proxy rules; IPv6 reduced to its /`ipv6Subnet` prefix. */
-export function ipKey({ ipv6Subnet = 64 }: { ipv6Subnet?: number } = {}): KeyExtractor {
+export function ipKey({
+  ipv6Subnet = IP_KEY_DEFAULTS.ipv6Subnet,
+}: {
+  /** @default 64 — IP_KEY_DEFAULTS.ipv6Subnet: one IPv6 client usually holds a /64 */
+  ipv6Subnet?: number;
+} = {}): KeyExtractor {
   if (!Number.isInteger(ipv6Subnet) || ipv6Subnet < 1 || ipv6Subnet > 128) {
     throw new RangeError('ipv6Subnet must be an integer from 1 to 128');
   }
   return (req) => clientAddressKey(req.ip ?? req.socket.remoteAddress, ipv6Subnet);
 }
 
-export function clientAddressKey(address: string | undefined, ipv6Subnet = 64): string | undefined {
+export function clientAddressKey(
+  address: string | undefined,
+  ipv6Subnet: number = IP_KEY_DEFAULTS.ipv6Subnet,
+): string | undefined {
   if (!address) return undefined;
   if (!address.includes(':')) return isIPv4(address) ? address : undefined;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);

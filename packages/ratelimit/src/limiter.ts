@@ -15,20 +15,14 @@ import {
   isCircuitOpen,
 } from '@lab/resilience';
 import type { Registry } from 'prom-client';
-import { DeadlineTimer, RedisTimeoutError } from './deadline.ts';
+import { DeadlineTimer } from './deadline.ts';
+import { LIMITER_DEFAULTS } from './defaults.ts';
+import { isRedisTimeout, RateLimitError } from './errors.ts';
 import { InsuranceLimiter, type InsuranceOptions } from './insurance.ts';
 import { counterKey } from './keys.ts';
 import { LocalBlockList } from './local-block.ts';
 import { createLimiterMetrics, type RedisErrorReason } from './metrics.ts';
-import {
-  capacityOf,
-  type Decision,
-  RateLimitError,
-  type Rule,
-  validateCost,
-  validateKey,
-  validateRule,
-} from './policy.ts';
+import { capacityOf, type Decision, type Rule, validateCost, validateKey, validateRule } from './policy.ts';
 import { failModeResult, finish, locallyBlocked, type ResultContext, unlimitedResult } from './results.ts';
 import {
   ALGORITHM_SCRIPTS,
@@ -69,26 +63,36 @@ export type BreakerSettings = Partial<Omit<CircuitBreakerOptions, 'name' | 'regi
 
 export type RateLimiterOptions = {
   redis: RedisClient;
-  /** Names this limiter in metrics and its breaker. @default 'ratelimit' */
+  /** Names this limiter in metrics and its breaker. @default 'ratelimit' — LIMITER_DEFAULTS.name */
   name?: string;
-  /** Prefix of every Redis key. @default 'rl:' */
+  /** Prefix of every Redis key. @default 'rl:' — LIMITER_DEFAULTS.prefix: short keys use less memory. */
   prefix?: string;
   /**
    * Time limit for one Redis call; past it the check falls back. A hung Redis gets its fallback
    * decision within timeoutMs + timeoutMs / 4 (the sweep), so for a 50 ms bound use about 30 ms or
    * less; see LIMITER_DEFAULTS.timeoutMs for what a tight limit costs under load.
-   * @default 100
+   * @default 100 — LIMITER_DEFAULTS.timeoutMs
    */
   timeoutMs?: number;
-  /** Breaker options (window, thresholds, open duration), or false for no breaker. @default LIMITER_DEFAULTS.breaker */
+  /**
+   * Breaker options (window, thresholds, open duration), or false for no breaker.
+   * @default LIMITER_DEFAULTS.breaker — 50 % of the last 20 calls (after 5) opens it for 1 s to 10 s.
+   */
   breaker?: BreakerSettings | false;
-  /** In-memory stand-in while Redis is down; off by default (then each rule's failMode decides). */
+  /**
+   * In-memory stand-in while Redis is down; `true` uses LIMITER_DEFAULTS.insurance (share 1,
+   * 10,000 keys).
+   * @default false — while Redis is down each rule's failMode decides, which is explicit.
+   */
   insurance?: boolean | InsuranceOptions;
-  /** Refuse keys Redis already refused without asking again, until their retry time. Default on. */
+  /**
+   * Refuse keys Redis already refused without asking again, until their retry time.
+   * @default { maxEntries: 10_000 } (on) — LIMITER_DEFAULTS.localBlock: no round trip for an abuser.
+   */
   localBlock?: boolean | { maxEntries?: number };
-  /** Every rule in shadow mode (decide, record, never refuse). Default false. */
+  /** Every rule in shadow mode (decide, record, never refuse). @default false — LIMITER_DEFAULTS.shadow */
   shadow?: boolean;
-  /** Send the checks of one event-loop turn in one socket write (see writeCoalescer). Default true. */
+  /** Send the checks of one event-loop turn in one socket write (see writeCoalescer). @default true */
   coalesceWrites?: boolean;
   /**
    * Decide a hierarchy with one script per level and refunds (slot-split.ts) instead of one atomic
@@ -96,11 +100,12 @@ export type RateLimiterOptions = {
    * false on a standalone Redis. Set it to exercise the Cluster protocol on one server.
    */
   splitSlots?: boolean;
+  /** @default prom-client's global registry — tests and benchmarks pass their own. */
   registry?: Registry;
 };
 
 export type CheckOptions = {
-  /** Units this request takes (weighted requests). Default 1. */
+  /** Units this request takes (weighted requests). @default 1 — MIDDLEWARE_DEFAULTS.cost */
   cost?: number;
 };
 
@@ -117,33 +122,6 @@ export type RateLimiter = {
   /** Forget every in-memory block, e.g. after a rule's limit was raised. */
   clearLocalBlocks(): void;
 };
-
-/** The limiter's defaults, one object, each value with its reason (mirrored as `@default` below). */
-export const LIMITER_DEFAULTS = {
-  /** Metric label and breaker name. */
-  name: 'ratelimit',
-  /** Short, so keys stay small in Redis memory; distinct from the cache's `cache:`. */
-  prefix: 'rl:',
-  // The time limit counts from the call to the reply being READ, so it includes this process's own
-  // event-loop lag. A saturated server (the benchmark: p99 of tens of ms) times out replies Redis
-  // sent in well under 1 ms; at 30 ms the breaker then opened and whole rounds failed open, turning
-  // the limiter off exactly when the load was highest. 100 ms keeps that from happening; a
-  // deployment that must decide within 50 ms while Redis hangs sets a lower limit and accepts that.
-  timeoutMs: 100,
-  // Half of the last 20 calls failing (once 5 are in) opens the breaker: a limiter is on every
-  // request, so 20 calls are milliseconds of traffic and a dead Redis is detected almost at once.
-  // It stays open 1 s, doubling on repeated failures up to 10 s, then 2 trial calls decide.
-  breaker: {
-    window: { type: 'count', size: 20 },
-    minimumCalls: 5,
-    failureRateThreshold: 0.5,
-    openDurationMs: 1_000,
-    maxOpenDurationMs: 10_000,
-    halfOpenPermits: 2,
-  } satisfies BreakerSettings as BreakerSettings,
-  /** Milliseconds a fail-closed answer asks the client to wait when nothing better is known. */
-  failClosedRetryMs: 1_000,
-} as const;
 
 const BREAKER_DEFAULTS = LIMITER_DEFAULTS.breaker;
 const DEFAULT_TIMEOUT_MS = LIMITER_DEFAULTS.timeoutMs;
@@ -208,7 +186,7 @@ class Limiter implements RateLimiter {
 
   constructor(options: RateLimiterOptions) {
     this.name = options.name ?? LIMITER_DEFAULTS.name;
-    this.shadow = options.shadow === true;
+    this.shadow = (options.shadow ?? LIMITER_DEFAULTS.shadow) === true;
     this.redis = options.redis;
     this.prefix = options.prefix ?? LIMITER_DEFAULTS.prefix;
     const metrics = createLimiterMetrics(this.name, options.registry);
@@ -230,7 +208,8 @@ class Limiter implements RateLimiter {
       options.localBlock === false
         ? undefined
         : new LocalBlockList(typeof options.localBlock === 'object' ? options.localBlock : {});
-    this.coalesce = options.coalesceWrites !== false ? writeCoalescer(this.redis) : () => {};
+    this.coalesce =
+      (options.coalesceWrites ?? LIMITER_DEFAULTS.coalesceWrites) ? writeCoalescer(this.redis) : () => {};
     this.splitSlots = options.splitSlots ?? (this.redis as { isCluster?: boolean }).isCluster === true;
     this.transport = { redis: this.redis, beforeSend: this.coalesce, onRefund: (ok) => metrics.refund(ok) };
   }
@@ -395,7 +374,7 @@ class Limiter implements RateLimiter {
 
 function reasonOf(error: unknown): RedisErrorReason {
   if (isCircuitOpen(error)) return 'circuit_open';
-  if (error instanceof RedisTimeoutError) return 'timeout';
+  if (isRedisTimeout(error)) return 'timeout';
   return 'error';
 }
 

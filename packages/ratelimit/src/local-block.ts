@@ -5,6 +5,7 @@
 // of new quota (a raised limit, a reset) cannot tell this one; the block lasts at most retryAfter.
 
 import { type Clock, preciseClock } from '@lab/resilience';
+import { LIMITER_DEFAULTS } from './defaults.ts';
 
 type Block = { until: number; cost: number };
 
@@ -14,10 +15,11 @@ export class LocalBlockList {
   private readonly clock: Clock;
 
   constructor({
-    maxEntries = 10_000,
+    maxEntries = LIMITER_DEFAULTS.localBlock.maxEntries,
     clock = preciseClock,
     now,
   }: {
+    /** @default 10_000 — LIMITER_DEFAULTS.localBlock.maxEntries: bounded memory */
     maxEntries?: number;
     /** The time source (the lab's one Clock type). @default preciseClock */
     clock?: Clock;

@@ -3,6 +3,7 @@
 // with a problem+json body. Levels whose rule or key does not apply (an unlimited tier, an
 // anonymous request at the user level) are skipped; with none left the request passes unchecked.
 import type { Request, RequestHandler, Response } from 'express';
+import { MIDDLEWARE_DEFAULTS } from './defaults.ts';
 import { type HeaderOptions, setRateLimitHeaders } from './headers.ts';
 import type { KeyExtractor } from './key-extractors.ts';
 import type { Level, LimitResult, RateLimiter } from './limiter.ts';
@@ -25,18 +26,25 @@ export type RateLimitMiddlewareOptions = {
   limiter: RateLimiter;
   /** Outermost first: global -> tenant -> user -> endpoint. The limiter reorders cheapest first. */
   levels: readonly LevelSpec[];
-  /** Units a request takes. Default 1. */
+  /** Units a request takes. @default 1 — MIDDLEWARE_DEFAULTS.cost: every request counts once. */
   cost?: number | ((req: Request) => number);
+  /** @default { standard: true, legacy: false } — the IETF fields; X-RateLimit-* only when asked. */
   headers?: HeaderOptions;
   /** Replaces the default 429/503 problem response. */
   onRefused?: (req: Request, res: Response, result: LimitResult) => void;
-  /** Where the result is left for handlers. Default 'rateLimit' (res.locals.rateLimit). */
+  /** Where the result is left for handlers (res.locals.rateLimit). @default 'rateLimit' */
   localsKey?: string;
 };
 
 export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): RequestHandler {
-  const { limiter, levels: specs, cost = 1, headers = {}, onRefused = sendRefusal } = options;
-  const localsKey = options.localsKey ?? 'rateLimit';
+  const {
+    limiter,
+    levels: specs,
+    cost = MIDDLEWARE_DEFAULTS.cost,
+    headers = {},
+    onRefused = sendRefusal,
+  } = options;
+  const localsKey = options.localsKey ?? MIDDLEWARE_DEFAULTS.localsKey;
   if (specs.length === 0) throw new RangeError('rateLimitMiddleware needs at least one level');
   return async (req, res, next) => {
     let result: LimitResult;

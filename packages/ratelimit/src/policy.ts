@@ -1,5 +1,6 @@
 // What a limit is (a rule) and what a check answers (a decision), plus the validation both the
 // library and the service apply before anything reaches Redis.
+import { RateLimitError } from './errors.ts';
 
 export const ALGORITHMS = [
   'fixed-window',
@@ -22,16 +23,20 @@ export type Rule = {
   /** Requests (units of cost) allowed per window; for the buckets and GCRA, the sustained rate. */
   limit: number;
   windowMs: number;
-  /** Buckets and GCRA only: how many units may pass at once. Default: `limit`. */
+  /** Buckets and GCRA only: how many units may pass at once. @default `limit` — no burst beyond the rate's window */
   burst?: number;
-  /** Default 'open': most rules protect capacity, and a limiter outage should not be an API outage. */
+  /**
+   * What a check answers while Redis cannot decide.
+   * @default 'open' — most rules protect capacity, and a limiter outage should not be an API outage
+   */
   failMode?: FailMode;
-  /** Decide and record, never refuse: a dark launch to see what a new rule would block. */
+  /** Decide and record, never refuse: a dark launch to see what a new rule would block. @default false */
   shadow?: boolean;
   /**
-   * The `rule` label of this rule's metrics. Default: `name`. Set it when names are not a small
-   * fixed set, e.g. policies sent by callers (the service labels them all `inline`): a label
-   * value is a time series kept for the life of the process.
+   * The `rule` label of this rule's metrics. Set it when names are not a small fixed set, e.g.
+   * policies sent by callers (the service labels them all `inline`): a label value is a time
+   * series kept for the life of the process.
+   * @default `name`
    */
   metricLabel?: string;
 };
@@ -47,16 +52,6 @@ export type Decision = {
   /** Until a request of the same cost could pass; 0 when allowed. */
   retryAfterMs: number;
 };
-
-/** Error with a stable `code` for callers (the service maps these to 400 problem+json). */
-export class RateLimitError extends Error {
-  readonly code: 'INVALID_RULE' | 'INVALID_COST' | 'INVALID_KEY' | 'COST_EXCEEDS_LIMIT' | 'INVALID_OPTIONS';
-  constructor(code: RateLimitError['code'], message: string) {
-    super(message);
-    this.name = 'RateLimitError';
-    this.code = code;
-  }
-}
 
 /** Bounds that keep a rule meaningful and its Redis state small. */
 export const LIMITS = {

@@ -2,6 +2,7 @@
 // (one seed says pro is 10K; the lab picks 1,000 and makes it a parameter). A tier's rule is
 // named `<base>.<tier>` so headers and metrics say which plan's quota applies.
 import type { Request, Response } from 'express';
+import { TIERED_RULE_DEFAULTS } from './defaults.ts';
 import type { Algorithm, FailMode, Rule } from './policy.ts';
 import { validateRule } from './policy.ts';
 
@@ -18,10 +19,11 @@ export type TieredRuleOptions = {
   /** Base name; each tier's rule is `<name>.<tier>`. */
   name: string;
   algorithm: Algorithm;
+  /** @default DEFAULT_TIERS — free, pro and enterprise (unlimited) */
   tiers?: TierTable;
-  /** Tier for requests without one (anonymous, or a tier missing from the table). Default 'free'. */
+  /** Tier for requests without one (anonymous, or a tier missing from the table). @default 'free' */
   defaultTier?: string;
-  /** Where the tier comes from. Default: the JWT's `tier` claim (res.locals.auth, or req.auth). */
+  /** Where the tier comes from. @default the JWT's `tier` claim (res.locals.auth, or req.auth) */
   tierOf?: (req: Request, res: Response) => string | undefined;
   failMode?: FailMode;
   shadow?: boolean;
@@ -32,7 +34,7 @@ export type RuleChooser = (req: Request, res: Response) => Rule | undefined;
 
 export function tieredRule(options: TieredRuleOptions): RuleChooser {
   const tiers = options.tiers ?? DEFAULT_TIERS;
-  const defaultTier = options.defaultTier ?? 'free';
+  const defaultTier = options.defaultTier ?? TIERED_RULE_DEFAULTS.defaultTier;
   if (!(defaultTier in tiers)) throw new RangeError(`default tier "${defaultTier}" is not in the tier table`);
   // Rules are built (and validated) once, not per request.
   const rules = new Map<string, Rule | undefined>();

@@ -35,7 +35,7 @@ export type AddPostgresOptions = {
   migrationsDir?: string | URL;
   /** Folders libraries own (e.g. `outboxMigrations` from @lab/outbox), applied after the kit's, in order. */
   libraryMigrations?: MigrationFolder[];
-  /** Pool size. @default 10 (pg's own) */
+  /** Pool size. @default 10 — PG_POOL_DEFAULTS.max, pg's own */
   max?: number;
 };
 
@@ -44,10 +44,11 @@ export type AddKafkaOptions = {
   topics?: TopicSpec[];
   /** Topics other services own that this one consumes: waited for (bounded), never created. */
   consumes?: string[];
-  /** Bound on creating `topics`, and on waiting for `consumes`, at start-up. @default 30000 */
+  /** Bound on creating `topics`, and on waiting for `consumes`, at start-up (ms). @default 30_000 — @lab/kafka-topics' TOPIC_DEFAULTS.timeoutMs */
   topicTimeoutMs?: number;
-  /** Connect an idempotent producer. @default true */
+  /** Connect an idempotent producer. @default true — false for a consume-only worker skips a connection */
   producer?: boolean;
+  /** Tests route broker connections through a fault proxy. @default KafkaJS's own sockets */
   socketFactory?: ISocketFactory;
 };
 

@@ -39,9 +39,12 @@ export {
   waitForTopics,
 } from './clients/kafka.ts';
 export {
+  isMigrationError,
   loadMigrations,
+  MIGRATION_ERROR_CODES,
   type Migration,
   MigrationError,
+  type MigrationErrorCode,
   type MigrationFolder,
   type MigrationResult,
   runMigrations,
@@ -56,6 +59,22 @@ export {
 } from './clients/postgres.ts';
 export { createRedisClient, type Redis, redisCheck } from './clients/redis.ts';
 export { type BaseConfig, baseConfigSchema, ConfigError, DEV_JWT_SECRET, loadConfig, z } from './config.ts';
+export {
+  HTTP_APP_DEFAULTS,
+  IDEMPOTENCY_DEFAULTS,
+  KAFKA_CLIENT_DEFAULTS,
+  PG_POOL_DEFAULTS,
+  READINESS_DEFAULTS,
+  REDIS_CLIENT_DEFAULTS,
+  SERVICE_DEFAULTS,
+} from './defaults.ts';
+export {
+  isAuthError,
+  isConfigError,
+  isHttpError,
+  SERVICE_KIT_ERROR_CODES,
+  type ServiceKitErrorCode,
+} from './errors.ts';
 export {
   type CheckResult,
   createHealth,
@@ -113,4 +132,10 @@ export {
   type ShutdownStep,
 } from './shutdown.ts';
 export { extractTraceContext, injectTraceHeaders } from './tracing/kafka-context.ts';
+export {
+  inServerSpan,
+  type ServerSpan,
+  type ServerSpanOptions,
+  startServerSpan,
+} from './tracing/server-span.ts';
 export { startTracing, type Tracing, type TracingOptions } from './tracing/tracing.ts';

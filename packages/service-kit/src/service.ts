@@ -21,6 +21,7 @@ import type { MigrationResult } from './clients/migrations.ts';
 import type { PgPool } from './clients/postgres.ts';
 import type { Redis } from './clients/redis.ts';
 import type { BaseConfig } from './config.ts';
+import { SERVICE_DEFAULTS } from './defaults.ts';
 import { createHealth, type Health, type ReadinessReport } from './health/health.ts';
 import { createHttpApp } from './http/app.ts';
 import { type IdempotencyOptions, idempotency } from './idempotency/middleware.ts';
@@ -64,12 +65,13 @@ export type ServiceOptions<C extends BaseConfig, Parts = undefined> = {
   setup?: (deps: ServiceDeps<C>) => Parts;
   routes?: (app: Express, deps: ServiceDeps<C>, parts: Parts) => void;
   workers?: (deps: ServiceDeps<C>, parts: Parts) => Worker[];
-  /** Replace the default stdout logger (tests pass one that writes to a stream). */
+  /** Replace the default stdout logger (tests pass one that writes to a stream). @default pino to stdout */
   logger?: Logger;
+  /** @default a new Registry with Node's process metrics — one per service, so tests do not collide */
   registry?: Registry;
-  /** express `trust proxy` (see createHttpApp); default false. */
+  /** express `trust proxy` (see createHttpApp). @default false — HTTP_APP_DEFAULTS.trustProxy */
   trustProxy?: boolean | number | string;
-  /** How often expired idempotency records are purged; default 1 h. */
+  /** How often expired idempotency records are purged (ms). @default 3_600_000 (1 h) */
   idempotencyPurgeIntervalMs?: number;
 };
 
@@ -262,7 +264,7 @@ function lifecycle<C extends BaseConfig, Parts>(input: {
       stopPurge = startIdempotencyPurge(
         deps.pg,
         logger,
-        options.idempotencyPurgeIntervalMs ?? 60 * 60 * 1000,
+        options.idempotencyPurgeIntervalMs ?? SERVICE_DEFAULTS.idempotencyPurgeIntervalMs,
       );
     server = await listen(app, config.PORT);
     logger.info({ url: service.url }, `${name} listening`);

@@ -5,14 +5,14 @@ import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { AuthError, bearerToken, DEV_JWT_SECRET, signDevToken, verifyToken } from '../src/index.ts';
+import { bearerToken, DEV_JWT_SECRET, isAuthError, signDevToken, verifyToken } from '../src/index.ts';
 
 const SECRET = 'unit-test-secret-0123456789abcdef-xyz';
 const key = new TextEncoder().encode(SECRET);
 
 async function rejectsWith(promise: Promise<unknown>, code: string) {
   await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof AuthError);
+    assert.ok(isAuthError(error));
     assert.equal(error.status, 401);
     assert.equal(error.code, code);
     return true;

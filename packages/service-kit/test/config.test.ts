@@ -2,7 +2,7 @@
 // ConfigError that names every bad or missing variable.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { baseConfigSchema, ConfigError, loadConfig, z } from '../src/index.ts';
+import { baseConfigSchema, isConfigError, loadConfig, z } from '../src/index.ts';
 
 const SECRET = 'a'.repeat(40);
 
@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       }
       assert.fail('loadConfig should have thrown');
     })();
-    assert.ok(error instanceof ConfigError);
+    assert.ok(isConfigError(error));
     assert.equal(error.code, 'CONFIG_INVALID');
     const expected = [
       'PORT',
@@ -69,7 +69,7 @@ describe('loadConfig', () => {
   it('never echoes a value (a secret may be the bad one)', () => {
     assert.throws(
       () => loadConfig(baseConfigSchema, { JWT_SECRET: 'short-secret-value' }),
-      (error: unknown) => error instanceof ConfigError && !error.message.includes('short-secret-value'),
+      (error: unknown) => isConfigError(error) && !error.message.includes('short-secret-value'),
     );
   });
 });

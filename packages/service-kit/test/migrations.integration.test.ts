@@ -10,9 +10,9 @@ import pg from 'pg';
 import {
   baseConfigSchema,
   createService,
+  isMigrationError,
   loadConfig,
   loadMigrations,
-  MigrationError,
   runMigrations,
   type ServiceDeps,
 } from '../src/index.ts';
@@ -106,8 +106,7 @@ describe('runMigrations', () => {
     );
     await withDatabase('sk_mig_fail', async (db) => {
       await assert.rejects(runMigrations(db.pool, dir), (error: unknown) => {
-        assert.ok(error instanceof MigrationError);
-        assert.equal(error.code, 'MIGRATION_FAILED');
+        assert.ok(isMigrationError(error, 'MIGRATION_FAILED'), String(error));
         assert.match(error.message, /004_broken\.sql/);
         return true;
       });
@@ -135,8 +134,7 @@ describe('runMigrations', () => {
         'CREATE INDEX items_owner_idx ON items (owner);',
       );
       await assert.rejects(runMigrations(db.pool, dir), (error: unknown) => {
-        assert.ok(error instanceof MigrationError);
-        assert.equal(error.code, 'MIGRATION_CHECKSUM_MISMATCH');
+        assert.ok(isMigrationError(error, 'MIGRATION_CHECKSUM_MISMATCH'), String(error));
         assert.match(error.message, /002_items_name_index\.sql/);
         return true;
       });

@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import type { Request, Response } from 'express';
 import { SignJWT } from 'jose';
 import {
-  AuthError,
-  HttpError,
   hasScope,
+  isAuthError,
+  isHttpError,
   requireScope,
   scopesOf,
   signDevToken,
@@ -52,7 +52,7 @@ describe('the scope claim', () => {
         .setExpirationTime('1h')
         .sign(new TextEncoder().encode(SECRET));
       await assert.rejects(verifyToken(token, SECRET), (error: unknown) => {
-        assert.ok(error instanceof AuthError, String(scope));
+        assert.ok(isAuthError(error), String(scope));
         assert.equal(error.code, 'TOKEN_INVALID');
         return true;
       });
@@ -84,7 +84,7 @@ describe('requireScope', () => {
 
   it('refuses a token without it with 403 FORBIDDEN naming the scope', () => {
     const error = run({ sub: 'a', tenant: 't', tier: 'free', scope: 'service administrator' });
-    assert.ok(error instanceof HttpError);
+    assert.ok(isHttpError(error));
     assert.equal(error.status, 403);
     assert.equal(error.code, 'FORBIDDEN');
     assert.match(error.message, /"admin"/);
@@ -92,7 +92,7 @@ describe('requireScope', () => {
 
   it('refuses a request that was never authenticated with 401', () => {
     const error = run(undefined);
-    assert.ok(error instanceof AuthError);
+    assert.ok(isAuthError(error));
     assert.equal(error.status, 401);
   });
 });

@@ -2,7 +2,7 @@
 // resolves, and start() waits for the ones it consumes from other services instead of creating them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TopicsNotReadyError } from '@lab/kafka-topics';
+import { isTopicsNotReady } from '@lab/kafka-topics';
 import { createTestKafka, type TestKafka, uniqueName } from '@lab/testkit';
 import { type Example, startExample } from './fixtures/harness.ts';
 
@@ -56,7 +56,7 @@ describe('createService({ kafka: { topics, consumes } })', () => {
     const missing = `sk.missing.${uniqueName('t')}`;
     await assert.rejects(
       startExample('sk_topics_missing', undefined, { kafka: { consumes: [missing], topicTimeoutMs: 500 } }),
-      (error: unknown) => error instanceof TopicsNotReadyError && error.message.includes(missing),
+      (error: unknown) => isTopicsNotReady(error) && error.message.includes(missing),
     );
     const admin = kafka.kafka.admin();
     await admin.connect();

@@ -10,6 +10,14 @@ export { freePort } from './free-port.ts';
 export { type CallOptions, type CallReply, call } from './http-call.ts';
 export { createTestKafka, type TestKafka } from './kafka.ts';
 export { createKafkaFaultProxy, type KafkaFaultProxy } from './kafka-fault-proxy.ts';
+export {
+  type ExercisedOptions,
+  type OpenApiContract,
+  openApiContract,
+  type RouteTableEntry,
+  SERVICE_KIT_PATHS,
+} from './openapi/contract.ts';
+export type { Exchange } from './openapi/exchange-check.ts';
 export { createTestDatabase, databaseUrlFor, type TestDatabase } from './postgres.ts';
 export { createTestRedis, type TestRedis } from './redis.ts';
 export { createFaultProxy, type FaultProxy, hostPortOf, type ToxicType, throughProxy } from './toxiproxy.ts';

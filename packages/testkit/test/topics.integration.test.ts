@@ -4,7 +4,7 @@
 // this on a broker formatted just before the suite, where the metadata lag used to fail creation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureTopics, TopicsNotReadyError, waitForTopics } from '@lab/kafka-topics';
+import { ensureTopics, isTopicsNotReady, waitForTopics } from '@lab/kafka-topics';
 import { createTestKafka, type TestKafka, uniqueName } from '../src/index.ts';
 
 describe('@lab/kafka-topics on the real broker', () => {
@@ -92,7 +92,7 @@ describe('@lab/kafka-topics on the real broker', () => {
     extraTopics.push(topic);
     await assert.rejects(
       waitForTopics(kafka.brokers, [topic], { timeoutMs: 300 }),
-      (error: unknown) => error instanceof TopicsNotReadyError && error.message.includes(topic),
+      (error: unknown) => isTopicsNotReady(error) && error.message.includes(topic),
     );
     const waiting = waitForTopics(kafka.brokers, [topic]);
     await ensureTopics(kafka.brokers, [{ topic, partitions: 1 }]);

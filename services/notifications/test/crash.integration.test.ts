@@ -10,10 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { metricValue } from '@lab/metrics';
-import { waitUntil } from '@lab/testkit';
+import { call, waitUntil } from '@lab/testkit';
 import pg from 'pg';
 import { insertTemplate, insertUsers, settle, statusCounts } from './support/fixtures.ts';
-import { call } from './support/openapi-contract.ts';
 import { createTestBed, type TestBed } from './support/testbed.ts';
 
 let bed: TestBed;

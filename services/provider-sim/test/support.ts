@@ -2,7 +2,7 @@
 import { loadServiceConfig } from '../src/config.ts';
 import { createProviderSim } from '../src/main.ts';
 
-export { call } from '../../notifications/test/support/openapi-contract.ts';
+export { call } from '@lab/testkit';
 export { JWT_SECRET, tokenFor } from '../../notifications/test/support/tokens.ts';
 
 import { JWT_SECRET } from '../../notifications/test/support/tokens.ts';

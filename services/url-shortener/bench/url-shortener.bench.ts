@@ -1,6 +1,7 @@
 // Suite `url-shortener`: what a redirect costs, side by side in one run (A B C ... rounds).
-//   redirect          the service as `npm start` runs it (tracing preload, LOG_LEVEL=info,
-//                     REDIRECT_LOG_SAMPLE=100, fast path on), warm L1: 1,000 codes, round-robin
+//   redirect          the service as `npm start` runs it (tracing preload; redirects traced 5 a
+//                     second then 1 in 100; LOG_LEVEL=info, REDIRECT_LOG_SAMPLE=100, fast path
+//                     on), warm L1: 1,000 codes, round-robin
 //   bare-express      express 5 answering the same 302s from a constant in-memory map
 //   node-http         node:http doing the same: the physical limit
 //   redirect-express  the service with REDIRECT_FAST_PATH=false (redirects through express and
@@ -9,7 +10,7 @@
 //   cold              every request a code never read before: Redis miss, lock, Postgres, fill
 // Diagnostics, each the `redirect` service with one thing changed (ratios over `redirect`):
 //   redirect-untraced   no tracing preload: what tracing costs
-//   redirect-sampled    OTEL_TRACES_SAMPLER=parentbased_traceidratio at 1 %: what sampling saves
+//   redirect-trace-all  REDIRECT_TRACE_RATIO=1, a recorded span for every redirect: what sampling saves
 //   redirect-log-every  REDIRECT_LOG_SAMPLE=1, an access-log line per redirect: what logging costs
 //   redirect-head       HEAD instead of GET on the same instance (no click emitted): what a click costs
 // Each service instance runs in its own process with the click aggregator off (clicks are still
@@ -23,7 +24,15 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { alternate, defineSuite, type ResultRow, ratioOf, resultRow, summarize } from '@lab/bench';
+import {
+  alternate,
+  defineSuite,
+  processCpuSeconds,
+  type ResultRow,
+  ratioOf,
+  resultRow,
+  summarize,
+} from '@lab/bench';
 import { createTestDatabase, createTestRedis, testDependencies, uniqueName } from '@lab/testkit';
 import autocannon from 'autocannon';
 import { deleteTopics } from '../test/topics.ts';
@@ -44,7 +53,7 @@ const ALL_VARIANTS = [
   'redirect-untraced',
   'redirect-log-every',
   'redirect-head',
-  'redirect-sampled',
+  'redirect-trace-all',
 ];
 const VARIANTS = process.env.BENCH_VARIANTS
   ? [
@@ -129,7 +138,7 @@ async function load(base: string, nextPath: () => string, method: 'GET' | 'HEAD'
   const bad = result.non2xx - (result.statusCodeStats?.['302']?.count ?? 0);
   if (bad > 0 || result.errors > 0)
     throw new Error(`${base}: ${bad} non-302 answers, ${result.errors} errors`);
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  return { rps: result.requests.average, p99: result.latency.p99, requests: result.requests.total };
 }
 
 export default defineSuite('url-shortener', async () => {
@@ -177,11 +186,7 @@ export default defineSuite('url-shortener', async () => {
       // Diagnostics: what tracing and the access log cost a redirect (README, "What a redirect costs").
       ['redirect-untraced', {}, false],
       ['redirect-log-every', { REDIRECT_LOG_SAMPLE: '1' }, true],
-      [
-        'redirect-sampled',
-        { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' },
-        true,
-      ],
+      ['redirect-trace-all', { REDIRECT_TRACE_RATIO: '1' }, true],
     ] as const) {
       if (!VARIANTS.includes(name)) continue;
       services[name] = await startService(env(extra), logFile, tracing);
@@ -201,6 +206,9 @@ export default defineSuite('url-shortener', async () => {
     const coldPath = () => `/c${String(coldIndex++ % COLD_CODES).padStart(7, '0')}`;
     const variants = VARIANTS;
     const p99 = new Map<string, number[]>(variants.map((name) => [name, []]));
+    // The server's own CPU per request (user + system, from /proc): unlike throughput it does not
+    // depend on what else the machine runs, so it shows where a gap comes from even when noisy.
+    const cpuPerRequest = new Map<string, number[]>(variants.map((name) => [name, []]));
     const measured = await alternate(
       variants.map((name) => ({
         name,
@@ -209,8 +217,13 @@ export default defineSuite('url-shortener', async () => {
           // redirect-head: the same redirect without a click (HEAD is not counted): the click's cost.
           const base2 = name === 'redirect-head' ? (services.redirect?.base ?? '') : base;
           const method = name === 'redirect-head' ? 'HEAD' : 'GET';
+          const server = name === 'redirect-head' ? services.redirect : services[name];
+          const cpuBefore = processCpuSeconds(server?.child.pid);
           const result = await load(base2, name === 'cold' ? coldPath : warmPath, method);
+          const cpuAfter = processCpuSeconds(server?.child.pid);
           p99.get(name)?.push(result.p99);
+          if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0)
+            cpuPerRequest.get(name)?.push(((cpuAfter - cpuBefore) * 1e6) / result.requests);
           return result.rps;
         },
       })),
@@ -224,6 +237,8 @@ export default defineSuite('url-shortener', async () => {
       if (!throughput) throw new Error(`missing variant ${name}`);
       results.push(resultRow(name, 'throughput', 'req/s', throughput));
       results.push({ name, metric: 'p99', unit: 'ms', ...summarize(p99.get(name) ?? []) });
+      const cpu = cpuPerRequest.get(name) ?? [];
+      if (cpu.length > 0) results.push({ name, metric: 'cpu-per-request', unit: 'µs', ...summarize(cpu) });
     }
     const variant = (name: string) => {
       const found = measured.get(name);

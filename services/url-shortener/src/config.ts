@@ -62,6 +62,12 @@ export const configSchema = baseConfigSchema.extend({
     .transform((v) => v === 'true'),
   // Redirect access log: every Nth successful redirect is logged (errors always are). 1 = all.
   REDIRECT_LOG_SAMPLE: z.coerce.number().int().min(0).default(100),
+  // Which redirects get a trace (src/http/redirect-tracing.ts): one that arrives with a
+  // traceparent always (its caller decided); of the rest, the first REDIRECT_TRACES_PER_SECOND
+  // each second, then one in 1/REDIRECT_TRACE_RATIO. A lab user's own clicks are all traced; a load
+  // test's are sampled instead of paying a span per redirect.
+  REDIRECT_TRACES_PER_SECOND: z.coerce.number().int().min(0).max(10_000).default(5),
+  REDIRECT_TRACE_RATIO: z.coerce.number().min(0).max(1).default(0.01),
   // express 'trust proxy': only HAProxy on a private network may set X-Forwarded-For.
   TRUST_PROXY: z.string().min(1).default('loopback, linklocal, uniquelocal'),
 });

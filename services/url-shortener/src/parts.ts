@@ -10,6 +10,7 @@ import { createUniqueVisitors } from './adapters/unique-visitors.ts';
 import type { Config } from './config.ts';
 import { redirectHandler } from './http/redirect.ts';
 import { redirectObserver } from './http/redirect-observability.ts';
+import { notTracedHere, redirectTracer } from './http/redirect-tracing.ts';
 import { topicsFor } from './topics.ts';
 
 export function buildParts(deps: ServiceDeps<Config>) {
@@ -57,12 +58,17 @@ export function buildParts(deps: ServiceDeps<Config>) {
       key: config.CODE_KEY,
       workerId: config.SNOWFLAKE_WORKER_ID,
     }),
-    // The fast path observes itself; through express, service-kit's middleware already does.
+    // The fast path observes and traces itself; through express, service-kit's middleware and the
+    // HTTP instrumentation already do.
     fastRedirect: redirectHandler({
       ...redirectDeps,
       observe: redirectObserver(registry, logger, config.REDIRECT_LOG_SAMPLE),
+      trace: redirectTracer({
+        perSecond: config.REDIRECT_TRACES_PER_SECOND,
+        ratio: config.REDIRECT_TRACE_RATIO,
+      }),
     }),
-    expressRedirect: redirectHandler({ ...redirectDeps, observe: () => {} }),
+    expressRedirect: redirectHandler({ ...redirectDeps, observe: () => {}, trace: notTracedHere }),
   };
 }
 

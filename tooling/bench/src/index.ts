@@ -1,6 +1,7 @@
 // @lab/bench: the benchmark harness. Ratios against a baseline measured in the same run.
 export { type AlternateOptions, alternate, opsPerSecond, type Variant } from './alternate.ts';
 export { type HttpLoadOptions, type HttpLoadResult, runHttpLoad } from './http-load.ts';
+export { processCpuSeconds } from './process-cpu.ts';
 export {
   type RatioRow,
   type ResultRow,

@@ -3,7 +3,7 @@
 // Reads KAFKA_BROKERS (comma-separated). Prints {"replayed": n, "dlqTopic": "..."}; exit 2 on bad usage.
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { OutboxError } from '../errors.ts';
+import { isOutboxError } from '../errors.ts';
 import { replayDlq } from '../replay-dlq.ts';
 
 const usage = 'usage: node packages/outbox/src/cli/replay-dlq.ts <topic> [--group <id>] [--timeout-ms <n>]';
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
   try {
     console.log(JSON.stringify(await replayDlq({ kafka, topic, groupId: values.group, timeoutMs })));
   } catch (error) {
-    if (!(error instanceof OutboxError && error.code === 'OUTBOX_INVALID_OPTIONS')) throw error;
+    if (!isOutboxError(error, 'OUTBOX_INVALID_OPTIONS')) throw error;
     console.error(`${error.message}\n${usage}`);
     return 2;
   }

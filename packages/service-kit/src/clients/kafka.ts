@@ -12,6 +12,7 @@ import {
   Partitioners,
   type Producer,
 } from 'kafkajs';
+import { KAFKA_CLIENT_DEFAULTS, READINESS_DEFAULTS } from '../defaults.ts';
 import type { ReadinessCheck } from '../health/health.ts';
 import type { Logger } from '../logger.ts';
 
@@ -23,7 +24,9 @@ export type KafkaClientOptions = {
   logger?: Logger;
   /** For tests: route broker connections through a fault proxy. */
   socketFactory?: ISocketFactory;
+  /** Time to open a broker connection (ms). @default 3_000 — fails fast, tolerates a busy machine */
   connectionTimeout?: number;
+  /** Time for one request (ms). @default 10_000 — bounds an acks=all produce that is stuck */
   requestTimeout?: number;
 };
 
@@ -31,8 +34,8 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
-    connectionTimeout: options.connectionTimeout ?? 3_000,
-    requestTimeout: options.requestTimeout ?? 10_000,
+    connectionTimeout: options.connectionTimeout ?? KAFKA_CLIENT_DEFAULTS.connectionTimeout,
+    requestTimeout: options.requestTimeout ?? KAFKA_CLIENT_DEFAULTS.requestTimeout,
     ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
     logLevel: logLevel.WARN,
     ...(options.logger ? { logCreator: pinoLogCreator(options.logger) } : {}),
@@ -60,7 +63,10 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
 export { ensureTopics, type TopicSpec, type TopicWaitOptions, waitForTopics } from '@lab/kafka-topics';
 
 /** Ready when the cluster answers a metadata request through the service's admin connection. */
-export function kafkaCheck(admin: Admin, timeoutMs = 1_500): ReadinessCheck {
+export function kafkaCheck(
+  admin: Admin,
+  timeoutMs: number = READINESS_DEFAULTS.kafkaTimeoutMs,
+): ReadinessCheck {
   return { name: 'kafka', timeoutMs, check: () => admin.describeCluster() };
 }
 

@@ -1,28 +1,30 @@
 // Postgres pool with bounded waits: a request should fail fast with a clear error rather than
 // queue forever behind a dead connection, and a readiness probe needs its own short bound.
 import pg from 'pg';
+import { PG_POOL_DEFAULTS, READINESS_DEFAULTS } from '../defaults.ts';
 import type { ReadinessCheck } from '../health/health.ts';
 
 export type PgPool = pg.Pool;
 
 export type PostgresOptions = {
   connectionString: string;
-  /** Pool size; default 10 (pg's default). Size it to the DB's max_connections / instances. */
+  /** Pool size. Size it to the DB's max_connections / instances. @default 10 — pg's own default */
   max?: number;
-  /** How long a query may wait for a free connection; default 5 s. */
+  /** How long a query may wait for a free connection (ms). @default 5_000 — fail fast, not queue forever */
   connectionTimeoutMillis?: number;
-  /** Server-side statement timeout; default 10 s, so a runaway query cannot pin a connection. */
+  /** Server-side statement timeout (ms). @default 10_000 — a runaway query cannot pin a connection */
   statementTimeoutMs?: number;
+  /** Shown in pg_stat_activity. @default none (createService passes the service name) */
   applicationName?: string;
 };
 
 export function createPgPool(options: PostgresOptions): PgPool {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.max ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    max: options.max ?? PG_POOL_DEFAULTS.max,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? PG_POOL_DEFAULTS.connectionTimeoutMillis,
+    idleTimeoutMillis: PG_POOL_DEFAULTS.idleTimeoutMillis,
+    statement_timeout: options.statementTimeoutMs ?? PG_POOL_DEFAULTS.statementTimeoutMs,
     ...(options.applicationName ? { application_name: options.applicationName } : {}),
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash
@@ -50,7 +52,10 @@ function guardCheckedOutClients(pool: pg.Pool): void {
   });
 }
 
-export function postgresCheck(pool: PgPool, timeoutMs = 1_000): ReadinessCheck {
+export function postgresCheck(
+  pool: PgPool,
+  timeoutMs: number = READINESS_DEFAULTS.postgresTimeoutMs,
+): ReadinessCheck {
   return { name: 'postgres', timeoutMs, check: () => pool.query('SELECT 1') };
 }
 

@@ -2,16 +2,19 @@
 // is down commands fail within about a second instead of piling up in memory; ioredis keeps
 // reconnecting in the background (capped backoff) and commands succeed again on its own.
 import { Redis, type RedisOptions } from 'ioredis';
+import { READINESS_DEFAULTS, REDIS_CLIENT_DEFAULTS } from '../defaults.ts';
 import type { ReadinessCheck } from '../health/health.ts';
 
 export type { Redis };
 
+/** REDIS_CLIENT_DEFAULTS first, then the caller's `options` over them. */
 export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
+  const { maxRetriesPerRequest, connectTimeout, reconnectStepMs, reconnectMaxMs } = REDIS_CLIENT_DEFAULTS;
   const client = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
+    maxRetriesPerRequest,
+    connectTimeout,
     // Reconnect with a capped backoff: 50 ms, 100 ms, ... up to 1 s between attempts.
-    retryStrategy: (attempt) => Math.min(attempt * 50, 1_000),
+    retryStrategy: (attempt) => Math.min(attempt * reconnectStepMs, reconnectMaxMs),
     ...options,
   });
   // Without a listener ioredis prints every connection error; the readiness check and the
@@ -20,7 +23,10 @@ export function createRedisClient(url: string, options: RedisOptions = {}): Redi
   return client;
 }
 
-export function redisCheck(client: Redis, timeoutMs = 1_000): ReadinessCheck {
+export function redisCheck(
+  client: Redis,
+  timeoutMs: number = READINESS_DEFAULTS.redisTimeoutMs,
+): ReadinessCheck {
   return {
     name: 'redis',
     timeoutMs,

@@ -5,6 +5,7 @@
 // express 5 forwards rejected promises from async handlers to the error handler, so handlers
 // just throw (HttpError for client errors; anything else becomes a generic 500).
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { HTTP_APP_DEFAULTS } from '../defaults.ts';
 import type { Health } from '../health/health.ts';
 import type { Logger } from '../logger.ts';
 import type { Registry } from '../metrics.ts';
@@ -17,11 +18,12 @@ export type HttpAppOptions = {
   logger: Logger;
   registry: Registry;
   health?: Health;
-  /** express/body-parser size, e.g. '100kb'. */
+  /** express/body-parser size, e.g. '100kb'. @default '100kb' — HTTP_APP_DEFAULTS.bodyLimit */
   bodyLimit?: string;
   /**
    * express `trust proxy`: set it (e.g. 1 hop) behind HAProxy so `req.ip` is the client's address
-   * from X-Forwarded-For rather than the proxy's; default false (trust no header).
+   * from X-Forwarded-For rather than the proxy's.
+   * @default false — HTTP_APP_DEFAULTS.trustProxy: trust no header
    */
   trustProxy?: boolean | number | string;
   /** Mounts the service's routers. Runs after body parsing and before the 404 handler. */
@@ -32,8 +34,8 @@ export function createHttpApp({
   logger,
   registry,
   health,
-  bodyLimit = '100kb',
-  trustProxy = false,
+  bodyLimit = HTTP_APP_DEFAULTS.bodyLimit,
+  trustProxy = HTTP_APP_DEFAULTS.trustProxy,
   routes,
 }: HttpAppOptions): Express {
   const app = express();

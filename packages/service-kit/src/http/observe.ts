@@ -4,6 +4,7 @@
 import type { RequestHandler, Response } from 'express';
 import { type Logger, traceFields } from '../logger.ts';
 import { histogram, type Registry } from '../metrics.ts';
+import { inServerSpan, startServerSpan } from '../tracing/server-span.ts';
 import { resolveRequestId } from './request-id.ts';
 import { routeTemplateOf, trackRouteTemplate } from './route-template.ts';
 
@@ -38,8 +39,13 @@ export function observeRequests({
     res.locals.log = logger.child({ requestId });
     res.setHeader('X-Request-Id', requestId);
     trackRouteTemplate(req);
+    // The request's SERVER span (server-span.ts); probes and scrapes arrive every few seconds from
+    // every poller and get none, or they would drown the real traffic.
+    const span = QUIET_ROUTES.has(req.path)
+      ? undefined
+      : startServerSpan(req, { tracer: '@lab/service-kit' });
     // Captured now: 'finish' may fire outside the request's trace context.
-    const trace = traceFields();
+    const trace = span ? inServerSpan(span, traceFields) : {};
 
     let recorded = false;
     const record = () => {
@@ -52,6 +58,7 @@ export function observeRequests({
       const status = res.writableFinished ? res.statusCode : 499;
       const method = KNOWN_METHODS.has(req.method) ? req.method : 'OTHER';
       duration.observe({ method, route, status_code: String(status) }, seconds);
+      span?.end(status, route);
       // Probes and scrapes arrive every few seconds from every poller; at info they would bury
       // the real traffic, so successful ones log at debug.
       const routine = status < 400 && QUIET_ROUTES.has(route);
@@ -70,6 +77,8 @@ export function observeRequests({
     };
     res.once('finish', record);
     res.once('close', record);
-    next();
+    // The rest of the request (middleware, handler, their awaits) runs in the span's context.
+    if (span) inServerSpan(span, next);
+    else next();
   };
 }

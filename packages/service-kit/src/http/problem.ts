@@ -4,6 +4,7 @@
 // (SQL, hostnames, library messages) ever leaves the process.
 import type { Response } from 'express';
 import { z } from 'zod';
+import { isHttpError } from '../errors.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -88,7 +89,7 @@ type BodyParserError = { status?: number; statusCode?: number; type?: string; ex
 
 /** Maps any thrown value to a problem; never copies a message from an unexpected error. */
 export function toProblem(error: unknown): Problem {
-  if (error instanceof HttpError) {
+  if (isHttpError(error)) {
     return problem({
       status: error.status,
       code: error.code,

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type pg from 'pg';
 import type { AuthClaims } from '../auth/jwt.ts';
+import { IDEMPOTENCY_DEFAULTS } from '../defaults.ts';
 import { HttpError } from '../http/problem.ts';
 import {
   type Claim,
@@ -42,15 +43,18 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/; // printable ASCII, as Stripe allows
 
 export type IdempotencyOptions = {
   pool: pg.Pool;
-  /** How long a completed response is replayed; default 24 h. */
+  /** How long a completed response is replayed (ms). @default 86_400_000 (24 h) — Stripe's window */
   ttlMs?: number;
-  /** How long an in-flight claim holds before a retry may take it over; default 60 s. Must exceed the slowest handler. */
+  /**
+   * How long an in-flight claim holds before a retry may take it over (ms). Must exceed the slowest
+   * handler. @default 60_000 — a crashed request's key is free again after a minute
+   */
   inFlightLeaseMs?: number;
-  /** Reject requests without the header (400) instead of running them unprotected; default false. */
+  /** Reject requests without the header (400) instead of running them unprotected. @default false */
   required?: boolean;
-  /** Key namespace per caller; default `tenant:sub` from requireAuth, else `anonymous`. */
+  /** Key namespace per caller. @default `tenant:sub` from requireAuth, else `anonymous` */
   scope?: (req: Request, res: Response) => string;
-  /** Response headers stored and replayed besides the body; default content-type and location. */
+  /** Response headers stored and replayed besides the body. @default ['content-type', 'location'] */
   replayHeaders?: string[];
 };
 
@@ -62,10 +66,13 @@ type StoredRow = {
   response_body: Buffer | null;
 };
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 export function idempotency(options: IdempotencyOptions): RequestHandler {
-  const { pool, ttlMs = DAY_MS, inFlightLeaseMs = 60_000, required = false } = options;
+  const {
+    pool,
+    ttlMs = IDEMPOTENCY_DEFAULTS.ttlMs,
+    inFlightLeaseMs = IDEMPOTENCY_DEFAULTS.inFlightLeaseMs,
+    required = IDEMPOTENCY_DEFAULTS.required,
+  } = options;
   // A zero, negative or NaN window would silently turn the protection off (every record already
   // expired), so a wrong option fails at start-up instead.
   for (const [name, value] of [
@@ -76,7 +83,9 @@ export function idempotency(options: IdempotencyOptions): RequestHandler {
       throw new RangeError(`idempotency: ${name} must be a positive number of milliseconds, got ${value}`);
   }
   const scopeOf = options.scope ?? defaultScope;
-  const replayHeaders = (options.replayHeaders ?? ['content-type', 'location']).map((h) => h.toLowerCase());
+  const replayHeaders = (options.replayHeaders ?? IDEMPOTENCY_DEFAULTS.replayHeaders).map((h) =>
+    h.toLowerCase(),
+  );
 
   return async (req, res, next) => {
     const key = req.headers[IDEMPOTENCY_KEY_HEADER];

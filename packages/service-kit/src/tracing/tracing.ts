@@ -5,7 +5,6 @@
 // Spans are always recorded, even with no collector configured, so that logs carry trace_id /
 // span_id and trace context still crosses HTTP and Kafka; only the OTLP export is conditional
 // on OTEL_EXPORTER_OTLP_ENDPOINT (the collector's HTTP base URL, e.g. http://localhost:4318).
-import type { IncomingMessage } from 'node:http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -34,9 +33,6 @@ const discardSpans: SpanProcessor = {
   shutdown: async () => {},
 };
 
-// Probes and scrapes arrive every few seconds; tracing them would drown the real traffic.
-const UNTRACED_PATHS = ['/health/live', '/health/ready', '/metrics'];
-
 export function startTracing(options: TracingOptions = {}): Tracing {
   const running = activeTracing();
   if (running) return running;
@@ -52,10 +48,9 @@ export function startTracing(options: TracingOptions = {}): Tracing {
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req: IncomingMessage) =>
-          UNTRACED_PATHS.includes((req.url ?? '').split('?')[0] ?? ''),
-      }),
+      // Outgoing calls only: server spans are the kit's own (server-span.ts says why), opened by
+      // observeRequests for API requests and by a service's hot path for the requests it samples.
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
       new ExpressInstrumentation(),
       new PgInstrumentation(),
       new IORedisInstrumentation(),

@@ -3,11 +3,10 @@
 // short retry delays, and a clock the test can move. Everything is torn down by cleanup().
 import { createServer } from 'node:net';
 import { ensureTopics } from '@lab/service-kit';
-import { createTestDatabase, createTestKafka, createTestRedis, uniqueName } from '@lab/testkit';
+import { call, createTestDatabase, createTestKafka, createTestRedis, uniqueName } from '@lab/testkit';
 import { API_KEY, startProviderSim, WEBHOOK_SECRET } from '../../../provider-sim/test/support.ts';
 import { type Config, loadServiceConfig } from '../../src/config.ts';
 import { createNotificationsService } from '../../src/main.ts';
-import { call } from './openapi-contract.ts';
 import { JWT_SECRET, tokenFor } from './tokens.ts';
 
 export { API_KEY, WEBHOOK_SECRET };

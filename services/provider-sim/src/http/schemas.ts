@@ -40,7 +40,13 @@ export const messagesQuery = z
     provider: z.enum(PROVIDERS).optional(),
     channel: z.enum(CHANNELS).optional(),
     messageId: z.string().min(1).max(255).optional(),
-    cursor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    // Digits only: z.coerce.number() reads an empty `cursor=` as 0 and would accept it.
+    cursor: z
+      .string()
+      .regex(/^[0-9]{1,16}$/)
+      .transform(Number)
+      .pipe(z.number().max(Number.MAX_SAFE_INTEGER))
+      .optional(),
     limit: z.coerce.number().int().min(1).max(1_000).default(100),
   })
   .strict();

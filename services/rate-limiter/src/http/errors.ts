@@ -1,13 +1,13 @@
 // The library's validation errors as HTTP: a rule, policy, key or cost the limiter refuses is the
 // client's mistake (400), never a 500.
-import { RateLimitError, type Rule, validateRule } from '@lab/ratelimit';
+import { isRateLimitError, type Rule, validateRule } from '@lab/ratelimit';
 import { HttpError } from '@lab/service-kit';
 
 export async function asClientError<T>(work: () => Promise<T> | T): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof RateLimitError) throw new HttpError(400, error.code, error.message);
+    if (isRateLimitError(error)) throw new HttpError(400, error.code, error.message);
     throw error;
   }
 }
@@ -17,7 +17,7 @@ export function checkedRule(rule: Rule, code = 'INVALID_RULE'): Rule {
   try {
     return validateRule(rule);
   } catch (error) {
-    if (error instanceof RateLimitError) throw new HttpError(400, code, error.message);
+    if (isRateLimitError(error)) throw new HttpError(400, code, error.message);
     throw error;
   }
 }

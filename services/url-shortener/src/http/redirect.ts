@@ -5,18 +5,21 @@
 // decision (redirect.ts in domain), the response, one click pushed into a buffer (GET only: HEAD
 // comes from link checkers and previews, not visitors), and proportionate observability.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Logger, PROBLEM_CONTENT_TYPE, problem, resolveRequestId } from '@lab/service-kit';
+import { inServerSpan, type Logger, PROBLEM_CONTENT_TYPE, problem, resolveRequestId } from '@lab/service-kit';
 import proxyaddr from 'proxy-addr';
 import type { RawClick } from '../adapters/click-publisher.ts';
 import { boundedHeader } from '../domain/click-fields.ts';
 import { CODE_PATTERN, RESERVED_ALIASES } from '../domain/link-input.ts';
 import { type CachedLink, decideRedirect } from '../domain/redirect.ts';
 import type { RedirectObserver } from './redirect-observability.ts';
+import type { RedirectTracer } from './redirect-tracing.ts';
 
 export type RedirectDeps = {
   lookup: (code: string) => Promise<CachedLink | undefined>;
   recordClick: (click: RawClick) => void;
   observe: RedirectObserver;
+  /** The redirect's server span, if this one is traced (redirect-tracing.ts). */
+  trace: RedirectTracer;
   logger: Logger;
   /** express's 'trust proxy' setting, so the visitor's address is read the same way. */
   trustProxy: string;
@@ -80,9 +83,16 @@ export function redirectHandler(deps: RedirectDeps): RawHandler {
     const started = process.hrtime.bigint();
     const requestId = resolveRequestId(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
-    res.once('finish', () => deps.observe(req, res, started, requestId));
+    const span = deps.trace(req);
+    res.once('finish', () => {
+      if (!span) return deps.observe(req, res, started, requestId);
+      // In the span's context, so a sampled log line carries its trace id.
+      inServerSpan(span, () => deps.observe(req, res, started, requestId));
+      span.end(res.statusCode);
+    });
     try {
-      await answer(req, res, requestId);
+      // The click captures the active span context: run the answer in the span when there is one.
+      await (span ? inServerSpan(span, () => answer(req, res, requestId)) : answer(req, res, requestId));
     } catch (error) {
       // The fast path has no express error handler behind it: an unexpected throw must become a
       // 500 problem here, never an unhandled rejection that would end the process.
