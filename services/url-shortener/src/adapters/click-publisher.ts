@@ -16,7 +16,6 @@
 // announces a milestone in the trace of the redirect that crossed it. The hot path only keeps a
 // reference to the active span context (no span, no string); the traceparent is formatted when
 // the batch is built, and the send stays untraced (no producer spans).
-import { isEventContractError } from '@lab/events';
 import { counter, gauge, type Registry } from '@lab/service-kit';
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Kafka, Producer } from 'kafkajs';
@@ -114,15 +113,15 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
   let timer: NodeJS.Timeout | undefined;
   let sending: Promise<void> | undefined;
 
-  /** The next batch to send, or undefined when its clicks break the contract (dropped, reported). */
+  /** The next batch to send, or undefined when it cannot be built (its clicks dropped, reported). */
   const nextBatch = (): ClickBatch | undefined => {
     const clicks = buffer.slice(0, clicksThatFit(buffer, batchSize));
     buffer = buffer.slice(clicks.length);
     try {
       return clickBatch(clicks, options.visitorKey);
     } catch (error) {
-      if (!isEventContractError(error)) throw error;
-      // Waiting will not make them valid, and retrying them would hold back every later click.
+      // A click that breaks the contract (EventContractError) will not become valid by waiting,
+      // and keeping it would hold back every later click; nor may a timer's flush reject.
       dropped += clicks.length;
       options.onError?.(error);
       return undefined;
