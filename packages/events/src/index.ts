@@ -2,6 +2,7 @@
 // producers and consumers both validate against. See README.md.
 export {
   ALL_EVENTS,
+  MAX_CLICKS_PER_BATCH,
   NOTIFICATION_CATEGORIES,
   NOTIFICATION_CHANNELS,
   notificationRequested,

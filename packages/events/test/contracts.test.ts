@@ -8,6 +8,7 @@ import {
   decodeEvent,
   isEventContractError,
   jsonSchemaOf,
+  MAX_CLICKS_PER_BATCH,
   notificationRequested,
   parseEvent,
   postCreated,
@@ -73,19 +74,52 @@ describe('event contracts', () => {
     );
   });
 
-  it('refuses a click whose visitor id is not a hash (raw addresses must never travel)', () => {
+  it('refuses a click batch whose visitor id is not a hash (raw addresses must never travel)', () => {
     const click = {
-      clickId: 'c1',
       code: 'abc1234',
       clickedAt: new Date().toISOString(),
       visitorId: '203.0.113.9',
       referrer: null,
       userAgent: null,
+      traceparent: null,
     };
-    assert.match(violation(() => toKafkaMessage(urlClicked, click))[0] ?? '', /visitorId/);
-    const message = toKafkaMessage(urlClicked, { ...click, visitorId: 'a'.repeat(32) }, { eventId: 'e1' });
-    assert.equal(message.key, 'abc1234');
-    assert.deepEqual(message.headers, { 'event-id': 'e1', 'event-type': 'url.clicked.v1' });
+    const batch = <T>(clicks: T[]) => ({ batchId: 'b1', clicks });
+    assert.match(
+      violation(() => toKafkaMessage(urlClicked, batch([click])))[0] ?? '',
+      /clicks\.0\.visitorId/,
+    );
+    const message = toKafkaMessage(urlClicked, batch([{ ...click, visitorId: 'a'.repeat(32) }]), {
+      eventId: 'b1',
+    });
+    assert.equal(message.key, 'b1');
+    assert.deepEqual(message.headers, { 'event-id': 'b1', 'event-type': 'url.clicked.v2' });
+  });
+
+  it('bounds a click batch: 1..1,000 clicks, a W3C traceparent or null, no unknown fields', () => {
+    const click = {
+      code: 'abc1234',
+      clickedAt: new Date().toISOString(),
+      visitorId: 'a'.repeat(32),
+      referrer: null,
+      userAgent: 'x'.repeat(512),
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    };
+    const batch = <T>(clicks: T[]) => ({ batchId: 'b1', clicks });
+    assert.equal(parseEvent(urlClicked, batch(Array(MAX_CLICKS_PER_BATCH).fill(click))).clicks.length, 1000);
+    assert.match(violation(() => parseEvent(urlClicked, batch([])))[0] ?? '', /clicks/);
+    assert.match(violation(() => parseEvent(urlClicked, batch(Array(1001).fill(click))))[0] ?? '', /clicks/);
+    assert.match(
+      violation(() => parseEvent(urlClicked, batch([{ ...click, traceparent: 'trace-me' }])))[0] ?? '',
+      /clicks\.0\.traceparent/,
+    );
+    assert.match(
+      violation(() => parseEvent(urlClicked, batch([{ ...click, userAgent: 'x'.repeat(513) }])))[0] ?? '',
+      /clicks\.0\.userAgent/,
+    );
+    assert.match(
+      violation(() => parseEvent(urlClicked, batch([{ ...click, clickId: 'c1' }])))[0] ?? '',
+      /clickId/,
+    );
   });
 
   it('decodes only the version a consumer reads', () => {

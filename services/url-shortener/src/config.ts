@@ -1,4 +1,6 @@
 // The URL shortener's environment, parsed once with zod (service-kit's base variables plus these).
+
+import { MAX_CLICKS_PER_BATCH } from '@lab/events';
 import { baseConfigSchema, loadConfig, z } from '@lab/service-kit';
 
 export const configSchema = baseConfigSchema.extend({
@@ -31,10 +33,15 @@ export const configSchema = baseConfigSchema.extend({
   // (creating a link also drops its negative entry everywhere).
   LINK_NEGATIVE_TTL_MS: z.coerce.number().int().positive().default(5_000),
   LINK_L1_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000),
-  // Clicks: flushed every CLICK_FLUSH_MS or when CLICK_BATCH_SIZE wait; at most CLICK_BUFFER_MAX
-  // held while Kafka is away, the rest dropped and counted.
+  // Clicks: sent every CLICK_FLUSH_MS, up to CLICK_BATCH_SIZE (url.clicked allows 1,000) in one
+  // Kafka message; at most CLICK_BUFFER_MAX held while Kafka is away, the rest dropped and counted.
   CLICK_FLUSH_MS: z.coerce.number().int().positive().default(200),
-  CLICK_BATCH_SIZE: z.coerce.number().int().positive().max(10_000).default(500),
+  CLICK_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(MAX_CLICKS_PER_BATCH)
+    .default(MAX_CLICKS_PER_BATCH),
   CLICK_BUFFER_MAX: z.coerce.number().int().positive().default(50_000),
   CLICK_SEND_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   // Redirects skip express's router (src/http/fast-path.ts); false serves them through express.

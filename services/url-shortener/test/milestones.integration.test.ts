@@ -1,7 +1,9 @@
 // url.created and url.deleted reach Kafka through the outbox, valid against their contracts.
-// A click milestone produces exactly one notification.requested, however often the click that
-// crossed it is delivered: redelivery of the same event is deduplicated by the consumer, and even
-// with the consumer's memory of it erased the milestone row refuses a second announcement.
+// A click milestone produces exactly one notification.requested, however often the batch that
+// crossed it is delivered: redelivery of the same batch is deduplicated by the consumer, and even
+// with the consumer's memory of it erased the milestone row refuses a second announcement. A
+// batch that crosses two milestones of one code announces both, each in the trace of the
+// redirect whose click crossed it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
@@ -21,7 +23,14 @@ let bed: TestBed;
 let svc: Running;
 let kafka: TestKafka;
 let consumer: Consumer;
-const received: { topic: string; key: string; eventId: string; payload: unknown; eventType: string }[] = [];
+const received: {
+  topic: string;
+  key: string;
+  eventId: string;
+  payload: unknown;
+  eventType: string;
+  traceparent?: string;
+}[] = [];
 const on = (topic: string) => received.filter((event) => event.topic === `${bed.topicPrefix}${topic}`);
 
 before(async () => {
@@ -42,6 +51,7 @@ before(async () => {
         eventId: message.headers?.['event-id']?.toString() ?? '',
         eventType: message.headers?.['event-type']?.toString() ?? '',
         payload: JSON.parse(message.value?.toString() ?? 'null'),
+        traceparent: message.headers?.traceparent?.toString(),
       });
     },
   });
@@ -52,24 +62,30 @@ after(async () => {
   await bed?.cleanup();
 });
 
+const traceparentOf = (n: number) => `00-${n.toString(16).padStart(32, '0')}-${'1'.repeat(16)}-01`;
+
+function clickOf(code: string, traceparent: string | null = null) {
+  return {
+    code,
+    clickedAt: new Date().toISOString(),
+    visitorId: 'a'.repeat(32),
+    referrer: null,
+    userAgent: null,
+    traceparent,
+  };
+}
+
 test('crossing 100 clicks publishes one notification.requested, even with redelivery', async () => {
   const token = await bed.token({ sub: 'dora' });
   const code = (await call(svc.url, 'POST', '/v1/urls', { body: { url: 'https://example.com/m' }, token }))
     .body.code as string;
   await bed.db.pool.query('UPDATE links SET clicks = 99 WHERE code = $1', [code]);
 
-  // The 100th click, sent as the service sends clicks; then the same message twice more.
+  // The 100th click, in a batch sent as the service sends them; then the same batch twice more.
   const click = toKafkaMessage(
     urlClicked,
-    {
-      clickId: 'click-100',
-      code,
-      clickedAt: new Date().toISOString(),
-      visitorId: 'a'.repeat(32),
-      referrer: null,
-      userAgent: null,
-    },
-    { eventId: 'click-100' },
+    { batchId: 'batch-100', clicks: [clickOf(code)] },
+    { eventId: 'batch-100' },
   );
   const producer = kafka.kafka.producer();
   await producer.connect();
@@ -124,6 +140,44 @@ test('crossing 100 clicks publishes one notification.requested, even with redeli
   });
   const milestones = await bed.db.pool.query('SELECT milestone FROM link_milestones WHERE code = $1', [code]);
   assert.deepEqual(milestones.rows, [{ milestone: '100' }]);
+});
+
+test('a batch crossing 100 and 1,000 announces both, each in the trace of the click that crossed it', async () => {
+  const token = await bed.token({ sub: 'fay' });
+  const code = (await call(svc.url, 'POST', '/v1/urls', { body: { url: 'https://example.com/f' }, token }))
+    .body.code as string;
+  await bed.db.pool.query('UPDATE links SET clicks = 98 WHERE code = $1', [code]);
+  const other = (await call(svc.url, 'POST', '/v1/urls', { body: { url: 'https://example.com/o' }, token }))
+    .body.code as string;
+
+  // 905 clicks of `code`, each in its own redirect's trace, interleaved with another code's: the
+  // 2nd of `code` is its 100th click, the 902nd its 1,000th.
+  const clicks = [];
+  for (let n = 1; n <= 905; n += 1) {
+    clicks.push(clickOf(code, traceparentOf(n)));
+    if (n % 10 === 0) clicks.push(clickOf(other, traceparentOf(1_000_000 + n)));
+  }
+  const producer = kafka.kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic: `${bed.topicPrefix}url.clicked`,
+    messages: [toKafkaMessage(urlClicked, { batchId: 'batch-two', clicks }, { eventId: 'batch-two' })],
+  });
+  await producer.disconnect();
+  const mine = () =>
+    on('notification.requested').filter(
+      (event) => (decodeEvent(notificationRequested, event).data as { code: string }).code === code,
+    );
+  await waitUntil(() => mine().length >= 2, { timeoutMs: 60_000, message: 'both notifications arrived' });
+
+  const byMilestone = new Map(
+    mine().map((event) => [decodeEvent(notificationRequested, event).data.milestone, event]),
+  );
+  assert.equal(mine().length, 2);
+  assert.equal(byMilestone.get(100)?.traceparent, traceparentOf(2));
+  assert.equal(byMilestone.get(1000)?.traceparent, traceparentOf(902));
+  const { rows } = await bed.db.pool.query('SELECT clicks FROM links WHERE code = $1', [code]);
+  assert.deepEqual(rows, [{ clicks: '1003' }]);
 });
 
 test('url.created and url.deleted are published through the outbox, one each', async () => {

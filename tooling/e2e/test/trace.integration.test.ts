@@ -3,8 +3,9 @@
 // provider-sim. Each test starts its trace with a traceparent header of its own choosing, so the
 // trace id found on the receipt can only have come from that request.
 //
-// Milestone: redirect (traceparent) -> click buffer (the click message carries the redirect's
-// traceparent) -> click aggregator (runs in it) -> milestone outbox row -> relay -> notifications
+// Milestone: redirect (traceparent) -> click buffer (the click, inside a url.clicked batch, carries
+// the redirect's traceparent) -> click aggregator (enqueues the milestone in the trace of the click
+// that crossed it) -> milestone outbox row -> relay -> notifications
 // intake and delivery -> email over SMTP (traceparent header) -> provider-sim's recording.
 // Follow: POST /v1/follows (traceparent) -> outbox row in the follow's transaction -> relay ->
 // notifications -> push over HTTP (traceparent header) -> provider-sim's recording.
