@@ -6,13 +6,13 @@
 // comes from link checkers and previews, not visitors), and proportionate observability.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inServerSpan, type Logger, PROBLEM_CONTENT_TYPE, problem, resolveRequestId } from '@lab/service-kit';
-import proxyaddr from 'proxy-addr';
 import type { RawClick } from '../adapters/click-publisher.ts';
 import { boundedHeader } from '../domain/click-fields.ts';
 import { CODE_PATTERN, RESERVED_ALIASES } from '../domain/link-input.ts';
 import { type CachedLink, decideRedirect } from '../domain/redirect.ts';
 import type { RedirectObserver } from './redirect-observability.ts';
 import type { RedirectTracer } from './redirect-tracing.ts';
+import { visitorAddress } from './visitor-address.ts';
 
 export type RedirectDeps = {
   lookup: (code: string) => Promise<CachedLink | undefined>;
@@ -37,7 +37,7 @@ export function codeOfPath(url: string | undefined): string | undefined {
 }
 
 export function redirectHandler(deps: RedirectDeps): RawHandler {
-  const trust = proxyaddr.compile(deps.trustProxy.split(',').map((part) => part.trim()));
+  const addressOf = visitorAddress(deps.trustProxy);
 
   const answer = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const code = codeOfPath(req.url);
@@ -72,7 +72,7 @@ export function redirectHandler(deps: RedirectDeps): RawHandler {
       deps.recordClick({
         code,
         at: Date.now(),
-        address: proxyaddr(req, trust),
+        address: addressOf(req),
         userAgent: boundedHeader(req.headers['user-agent']),
         referrer: boundedHeader(req.headers.referer),
       });
