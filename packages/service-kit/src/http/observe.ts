@@ -1,6 +1,7 @@
 // Per-request plumbing that runs first: request id, route-template tracking, one access-log
 // line and one histogram sample per request (RED: rate and errors come from the same
 // histogram's _count by status_code, duration from its buckets).
+import { trace as otel } from '@opentelemetry/api';
 import type { RequestHandler, Response } from 'express';
 import { type Logger, traceFields } from '../logger.ts';
 import { histogram, type Registry } from '../metrics.ts';
@@ -32,6 +33,7 @@ export function observeRequests({
     labelNames: ['method', 'route', 'status_code'] as const,
     buckets: DURATION_BUCKETS,
   });
+  const tracer = otel.getTracer('@lab/service-kit');
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const requestId = resolveRequestId(req.headers['x-request-id']);
@@ -41,9 +43,7 @@ export function observeRequests({
     trackRouteTemplate(req);
     // The request's SERVER span (server-span.ts); probes and scrapes arrive every few seconds from
     // every poller and get none, or they would drown the real traffic.
-    const span = QUIET_ROUTES.has(req.path)
-      ? undefined
-      : startServerSpan(req, { tracer: '@lab/service-kit' });
+    const span = QUIET_ROUTES.has(req.path) ? undefined : startServerSpan(req, { tracer });
     // Captured now: 'finish' may fire outside the request's trace context.
     const trace = span ? inServerSpan(span, traceFields) : {};
 

@@ -20,6 +20,7 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 
@@ -34,8 +35,11 @@ export type ServerSpan = {
 };
 
 export type ServerSpanOptions = {
-  /** The instrumentation scope's name (the service or the kit). */
-  tracer: string;
+  /**
+   * `trace.getTracer(scope)`, looked up once by the caller rather than per request. The API's
+   * tracer delegates to the SDK lazily, so one taken before the preload registered it still works.
+   */
+  tracer: Tracer;
   /** The route template (`/:code`) when known before routing; else given to `end`. */
   route?: string;
 };
@@ -47,9 +51,7 @@ export function startServerSpan(req: IncomingMessage, options: ServerSpanOptions
   const attributes: Record<string, string> = { 'http.request.method': method, 'url.scheme': 'http' };
   if (options.route) attributes['http.route'] = options.route;
   const name = options.route ? `${method} ${options.route}` : method;
-  const span: Span = trace
-    .getTracer(options.tracer)
-    .startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const span: Span = options.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
   return {
     context: trace.setSpan(parent, span),
     end(statusCode, route) {

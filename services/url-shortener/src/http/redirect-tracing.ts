@@ -12,6 +12,7 @@
 // starts a fresh trace in the aggregator.
 import type { IncomingMessage } from 'node:http';
 import { type ServerSpan, startServerSpan } from '@lab/service-kit';
+import { trace } from '@opentelemetry/api';
 import { REDIRECT_ROUTE } from './redirect-observability.ts';
 
 export type RedirectTracingOptions = {
@@ -28,10 +29,9 @@ export type RedirectTracer = (req: IncomingMessage) => ServerSpan | undefined;
 
 export function redirectTracer(options: RedirectTracingOptions): RedirectTracer {
   const sample = reservoirThenRatio(options);
+  const span = { tracer: trace.getTracer('url-shortener'), route: REDIRECT_ROUTE };
   return (req) =>
-    req.headers.traceparent !== undefined || sample()
-      ? startServerSpan(req, { tracer: 'url-shortener', route: REDIRECT_ROUTE })
-      : undefined;
+    req.headers.traceparent !== undefined || sample() ? startServerSpan(req, span) : undefined;
 }
 
 /** The head-sampling decision alone: true for the first `perSecond` calls of each second, then by ratio. */
