@@ -3,6 +3,8 @@
 // that says whether it still answers, and the shutdown step(s) that close it. createService
 // registers the checks and the steps; a step that fails half-way closes what it had opened
 // itself, so the caller only has to undo the steps that finished.
+
+import { type MigrationFolder, type MigrationResult, runMigrations } from '@lab/migrations';
 import type { ISocketFactory } from 'kafkajs';
 import {
   type Admin,
@@ -15,7 +17,6 @@ import {
   type TopicSpec,
   waitForTopics,
 } from './clients/kafka.ts';
-import { type MigrationFolder, type MigrationResult, runMigrations } from './clients/migrations.ts';
 import { createPgPool, type PgPool, postgresCheck } from './clients/postgres.ts';
 import { createRedisClient, type Redis, redisCheck } from './clients/redis.ts';
 import { type BaseConfig, ConfigError } from './config.ts';

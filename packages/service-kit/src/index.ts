@@ -2,6 +2,19 @@
 // auth, idempotency, health, graceful shutdown, metrics, tracing, Postgres/Redis/Kafka clients).
 // Each piece is also exported on its own for reuse and tests. See README.md.
 
+// The migration runner lives in @lab/migrations (libraries that own tables use it without the
+// kit); services import it from the kit.
+export {
+  isMigrationError,
+  loadMigrations,
+  MIGRATION_ERROR_CODES,
+  type Migration,
+  MigrationError,
+  type MigrationErrorCode,
+  type MigrationFolder,
+  type MigrationResult,
+  runMigrations,
+} from '@lab/migrations';
 export {
   type AddContext,
   type Added,
@@ -38,17 +51,6 @@ export {
   type TopicWaitOptions,
   waitForTopics,
 } from './clients/kafka.ts';
-export {
-  isMigrationError,
-  loadMigrations,
-  MIGRATION_ERROR_CODES,
-  type Migration,
-  MigrationError,
-  type MigrationErrorCode,
-  type MigrationFolder,
-  type MigrationResult,
-  runMigrations,
-} from './clients/migrations.ts';
 export {
   createPgPool,
   inTransaction,

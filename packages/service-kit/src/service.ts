@@ -5,6 +5,7 @@
 // Everything is passed to the service's code as `deps`; nothing is a module-level singleton.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { MigrationResult } from '@lab/migrations';
 import type { Express, RequestHandler } from 'express';
 import {
   type AddContext,
@@ -17,7 +18,6 @@ import {
 } from './add-clients.ts';
 import { requireAuth } from './auth/jwt.ts';
 import type { Admin, Kafka, Producer } from './clients/kafka.ts';
-import type { MigrationResult } from './clients/migrations.ts';
 import type { PgPool } from './clients/postgres.ts';
 import type { Redis } from './clients/redis.ts';
 import type { BaseConfig } from './config.ts';
