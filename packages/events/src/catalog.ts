@@ -4,7 +4,7 @@
 // by a test (`npm run schemas -w @lab/events` rewrites them).
 import { z } from 'zod';
 import { defineEvent } from './contract.ts';
-import { boundedText, opaqueId, shortCode, timestamp, traceparent, userId } from './fields.ts';
+import { opaqueId, shortCode, timestamp, traceparent, userId } from './fields.ts';
 
 /** A short link was created (through the outbox, with the row). */
 export const urlCreated = defineEvent({
@@ -32,37 +32,96 @@ export const urlDeleted = defineEvent({
   keyOf: (event) => event.code,
 });
 
-/** One click inside a url.clicked batch. */
-const click = z.strictObject({
-  code: shortCode,
-  clickedAt: timestamp,
-  visitorId: z.string().regex(/^[0-9a-f]{16,64}$/),
-  referrer: boundedText.nullable(),
-  userAgent: boundedText.nullable(),
-  /** The W3C traceparent of the redirect that served the click; null when it ran in no trace. */
-  traceparent: traceparent.nullable(),
-});
+/** The browser families a click's user agent is reduced to: a fixed, bounded set. */
+export const USER_AGENT_FAMILIES = [
+  'bot',
+  'curl',
+  'edge',
+  'opera',
+  'chrome',
+  'firefox',
+  'safari',
+  'other',
+  '(none)',
+] as const;
 
-/** Most clicks in one url.clicked batch: a batch stays well under Kafka's 1 MB default message. */
-export const MAX_CLICKS_PER_BATCH = 1_000;
+/** Most rollups in one url.clicked batch. */
+export const MAX_ROLLUPS_PER_BATCH = 1_000;
+/** Most visitor ids in one url.clicked batch (~19 bytes each in the JSON: ~380 KB). */
+export const MAX_VISITORS_PER_BATCH = 20_000;
+/** Most referrer hosts one rollup names; the producer counts the rest under '(other)'. */
+export const MAX_REFERRER_HOSTS_PER_ROLLUP = 32;
+/** Most traced clicks one rollup keeps (traces are sampled: a handful a second). */
+export const MAX_TRACED_PER_ROLLUP = 16;
+
+const clickCount = z.number().int().min(1).max(1_000_000_000);
 
 /**
- * Redirects were served: a batch of clicks, one Kafka message per batch (v1 was one message per
- * click, which cost the redirect's process ~10 µs of record encoding per click). Best-effort
- * (buffered, dropped while Kafka is down), so consumers must tolerate gaps. `batchId` is also the
- * `event-id`, kept when a batch is resent, so a consumer counts a batch once. Keyed by batch:
- * batches spread over partitions, and no consumer needs one code's clicks in order. `visitorId` is
- * a keyed hash, never the raw address: analytics need "same visitor", not who the visitor is.
+ * One link's clicks on one day, summed by the redirecting process over a flush window. A rollup
+ * with `clicks: 0` is the continuation of one whose visitors did not fit in one batch: it carries
+ * visitor ids only.
+ */
+const clickRollup = z
+  .strictObject({
+    code: shortCode,
+    day: z.iso.date(),
+    clicks: z.number().int().min(0).max(1_000_000_000),
+    /** Referrer host (lower case), '(direct)', '(invalid)' or '(other)', with its clicks. */
+    referrers: z
+      .array(
+        z.strictObject({
+          host: z.string().min(1).max(253).regex(/^\S+$/),
+          clicks: clickCount,
+        }),
+      )
+      .max(MAX_REFERRER_HOSTS_PER_ROLLUP + 1),
+    agents: z
+      .array(z.strictObject({ family: z.enum(USER_AGENT_FAMILIES), clicks: clickCount }))
+      .max(USER_AGENT_FAMILIES.length),
+    /** Distinct visitors: keyed hashes of address and user agent, never the address. */
+    visitors: z.array(z.string().regex(/^[0-9a-f]{16,64}$/)).max(MAX_VISITORS_PER_BATCH),
+    /**
+     * The clicks served in a trace: `ordinal` is the click's position among this rollup's clicks
+     * (1-based), so a consumer knows which redirect's trace crossed a milestone.
+     */
+    traced: z.array(z.strictObject({ ordinal: clickCount, traceparent })).max(MAX_TRACED_PER_ROLLUP),
+  })
+  .refine(
+    (rollup) =>
+      rollup.clicks > 0 ||
+      (rollup.referrers.length === 0 && rollup.agents.length === 0 && rollup.traced.length === 0),
+    'a rollup without clicks carries visitors only',
+  )
+  .refine(
+    (rollup) => rollup.traced.every((entry) => entry.ordinal <= rollup.clicks),
+    "a traced ordinal is one of the rollup's clicks",
+  );
+
+/**
+ * Redirects were served, summed: one message carries up to 1,000 rollups, one per link and day, of
+ * the clicks one process served in a flush window (v1 was a message per click, v2 a record per
+ * click in a batch; each cost the redirecting process more CPU than the redirect itself, see the
+ * URL shortener's README). Best-effort (held in memory, dropped while Kafka is away beyond a
+ * bound), so consumers must tolerate gaps. `batchId` is also the `event-id`, kept when a batch is
+ * resent, so a consumer counts a batch once. Keyed by batch: batches spread over partitions, and
+ * no consumer needs one link's clicks in order. Visitors travel as keyed hashes, never addresses:
+ * analytics need "same visitor", not who the visitor is.
  */
 export const urlClicked = defineEvent({
   topic: 'url.clicked',
-  version: 2,
+  version: 3,
   aggregateType: 'click-batch',
   producers: ['url-shortener'],
-  schema: z.strictObject({
-    batchId: opaqueId,
-    clicks: z.array(click).min(1).max(MAX_CLICKS_PER_BATCH),
-  }),
+  schema: z
+    .strictObject({
+      batchId: opaqueId,
+      rollups: z.array(clickRollup).min(1).max(MAX_ROLLUPS_PER_BATCH),
+    })
+    .refine(
+      (batch) =>
+        batch.rollups.reduce((sum, rollup) => sum + rollup.visitors.length, 0) <= MAX_VISITORS_PER_BATCH,
+      `at most ${MAX_VISITORS_PER_BATCH} visitor ids in one batch`,
+    ),
   keyOf: (event) => event.batchId,
 });
 

@@ -27,8 +27,5 @@ export const opaqueId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/);
 
-/** A header-like free text (referrer, user agent): kept, but cut to a bound by the producer. */
-export const boundedText = z.string().max(512);
-
 /** A W3C trace context `traceparent` (version 00, lower-case hex), as OpenTelemetry writes it. */
 export const traceparent = z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);

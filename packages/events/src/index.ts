@@ -2,13 +2,17 @@
 // producers and consumers both validate against. See README.md.
 export {
   ALL_EVENTS,
-  MAX_CLICKS_PER_BATCH,
+  MAX_REFERRER_HOSTS_PER_ROLLUP,
+  MAX_ROLLUPS_PER_BATCH,
+  MAX_TRACED_PER_ROLLUP,
+  MAX_VISITORS_PER_BATCH,
   NOTIFICATION_CATEGORIES,
   NOTIFICATION_CHANNELS,
   notificationRequested,
   postCreated,
   postDeleted,
   topicsProducedBy,
+  USER_AGENT_FAMILIES,
   urlClicked,
   urlCreated,
   urlDeleted,

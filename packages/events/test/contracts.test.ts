@@ -8,7 +8,9 @@ import {
   decodeEvent,
   isEventContractError,
   jsonSchemaOf,
-  MAX_CLICKS_PER_BATCH,
+  MAX_REFERRER_HOSTS_PER_ROLLUP,
+  MAX_ROLLUPS_PER_BATCH,
+  MAX_VISITORS_PER_BATCH,
   notificationRequested,
   parseEvent,
   postCreated,
@@ -74,50 +76,76 @@ describe('event contracts', () => {
     );
   });
 
+  const rollup = {
+    code: 'abc1234',
+    day: '2026-12-02',
+    clicks: 3,
+    referrers: [
+      { host: 'news.example', clicks: 2 },
+      { host: '(direct)', clicks: 1 },
+    ],
+    agents: [{ family: 'firefox' as const, clicks: 3 }],
+    visitors: ['a'.repeat(16), 'b'.repeat(16)],
+    traced: [{ ordinal: 2, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }],
+  };
+  const batch = <T>(rollups: T[]) => ({ batchId: 'b1', rollups });
+
   it('refuses a click batch whose visitor id is not a hash (raw addresses must never travel)', () => {
-    const click = {
-      code: 'abc1234',
-      clickedAt: new Date().toISOString(),
-      visitorId: '203.0.113.9',
-      referrer: null,
-      userAgent: null,
-      traceparent: null,
-    };
-    const batch = <T>(clicks: T[]) => ({ batchId: 'b1', clicks });
     assert.match(
-      violation(() => toKafkaMessage(urlClicked, batch([click])))[0] ?? '',
-      /clicks\.0\.visitorId/,
+      violation(() => toKafkaMessage(urlClicked, batch([{ ...rollup, visitors: ['203.0.113.9'] }])))[0] ?? '',
+      /rollups\.0\.visitors\.0/,
     );
-    const message = toKafkaMessage(urlClicked, batch([{ ...click, visitorId: 'a'.repeat(32) }]), {
-      eventId: 'b1',
-    });
+    const message = toKafkaMessage(urlClicked, batch([rollup]), { eventId: 'b1' });
     assert.equal(message.key, 'b1');
-    assert.deepEqual(message.headers, { 'event-id': 'b1', 'event-type': 'url.clicked.v2' });
+    assert.deepEqual(message.headers, { 'event-id': 'b1', 'event-type': 'url.clicked.v3' });
   });
 
-  it('bounds a click batch: 1..1,000 clicks, a W3C traceparent or null, no unknown fields', () => {
-    const click = {
-      code: 'abc1234',
-      clickedAt: new Date().toISOString(),
-      visitorId: 'a'.repeat(32),
-      referrer: null,
-      userAgent: 'x'.repeat(512),
-      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-    };
-    const batch = <T>(clicks: T[]) => ({ batchId: 'b1', clicks });
-    assert.equal(parseEvent(urlClicked, batch(Array(MAX_CLICKS_PER_BATCH).fill(click))).clicks.length, 1000);
-    assert.match(violation(() => parseEvent(urlClicked, batch([])))[0] ?? '', /clicks/);
-    assert.match(violation(() => parseEvent(urlClicked, batch(Array(1001).fill(click))))[0] ?? '', /clicks/);
+  it('bounds a click batch: rollups, visitors, hosts, families, traced ordinals, no unknown fields', () => {
+    const many = Array(MAX_ROLLUPS_PER_BATCH).fill(rollup);
+    assert.equal(parseEvent(urlClicked, batch(many)).rollups.length, MAX_ROLLUPS_PER_BATCH);
+    assert.match(violation(() => parseEvent(urlClicked, batch([])))[0] ?? '', /rollups/);
+    assert.match(violation(() => parseEvent(urlClicked, batch([...many, rollup])))[0] ?? '', /rollups/);
+    // Visitors are bounded per batch, not only per rollup.
+    const half = { ...rollup, visitors: Array(MAX_VISITORS_PER_BATCH / 2 + 1).fill('c'.repeat(16)) };
+    assert.match(violation(() => parseEvent(urlClicked, batch([half, half])))[0] ?? '', /visitor ids/);
+    const hosts = Array.from({ length: MAX_REFERRER_HOSTS_PER_ROLLUP + 2 }, (_, i) => ({
+      host: `h${i}.example`,
+      clicks: 1,
+    }));
     assert.match(
-      violation(() => parseEvent(urlClicked, batch([{ ...click, traceparent: 'trace-me' }])))[0] ?? '',
-      /clicks\.0\.traceparent/,
+      violation(() => parseEvent(urlClicked, batch([{ ...rollup, referrers: hosts }])))[0] ?? '',
+      /referrers/,
+    );
+    const badHost = [{ host: 'a b', clicks: 1 }];
+    assert.match(
+      violation(() => parseEvent(urlClicked, batch([{ ...rollup, referrers: badHost }])))[0] ?? '',
+      /referrers\.0\.host/,
+    );
+    const agents = [{ family: 'netscape', clicks: 1 }];
+    assert.match(violation(() => parseEvent(urlClicked, batch([{ ...rollup, agents }])))[0] ?? '', /agents/);
+    const late = [{ ordinal: 4, traceparent: rollup.traced[0]?.traceparent }];
+    assert.match(
+      violation(() => parseEvent(urlClicked, batch([{ ...rollup, traced: late }])))[0] ?? '',
+      /ordinal/,
+    );
+    const untraceable = [{ ordinal: 1, traceparent: 'trace-me' }];
+    assert.match(
+      violation(() => parseEvent(urlClicked, batch([{ ...rollup, traced: untraceable }])))[0] ?? '',
+      /traced\.0\.traceparent/,
+    );
+    // A continuation (clicks: 0) carries visitors only.
+    const continuation = { ...rollup, clicks: 0, referrers: [], agents: [], traced: [] };
+    assert.equal(parseEvent(urlClicked, batch([continuation])).rollups[0]?.clicks, 0);
+    assert.match(
+      violation(() => parseEvent(urlClicked, batch([{ ...rollup, clicks: 0, traced: [] }])))[0] ?? '',
+      /visitors only/,
     );
     assert.match(
-      violation(() => parseEvent(urlClicked, batch([{ ...click, userAgent: 'x'.repeat(513) }])))[0] ?? '',
-      /clicks\.0\.userAgent/,
+      violation(() => parseEvent(urlClicked, batch([{ ...rollup, day: '2026-13-01' }])))[0] ?? '',
+      /day/,
     );
     assert.match(
-      violation(() => parseEvent(urlClicked, batch([{ ...click, clickId: 'c1' }])))[0] ?? '',
+      violation(() => parseEvent(urlClicked, batch([{ ...rollup, clickId: 'c1' }])))[0] ?? '',
       /clickId/,
     );
   });

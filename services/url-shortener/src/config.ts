@@ -1,6 +1,5 @@
 // The URL shortener's environment, parsed once with zod (service-kit's base variables plus these).
 
-import { MAX_CLICKS_PER_BATCH } from '@lab/events';
 import { baseConfigSchema, loadConfig, z } from '@lab/service-kit';
 
 export const configSchema = baseConfigSchema.extend({
@@ -33,16 +32,13 @@ export const configSchema = baseConfigSchema.extend({
   // (creating a link also drops its negative entry everywhere).
   LINK_NEGATIVE_TTL_MS: z.coerce.number().int().positive().default(5_000),
   LINK_L1_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000),
-  // Clicks: sent every CLICK_FLUSH_MS, up to CLICK_BATCH_SIZE (url.clicked allows 1,000) in one
-  // Kafka message; at most CLICK_BUFFER_MAX held while Kafka is away, the rest dropped and counted.
-  CLICK_FLUSH_MS: z.coerce.number().int().positive().default(200),
-  CLICK_BATCH_SIZE: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(MAX_CLICKS_PER_BATCH)
-    .default(MAX_CLICKS_PER_BATCH),
-  CLICK_BUFFER_MAX: z.coerce.number().int().positive().default(50_000),
+  // Clicks: summed in memory per link and day, the sums sent every CLICK_FLUSH_MS (a longer window
+  // sums more clicks into each rollup: less CPU per click, later stats). While Kafka is away the
+  // window holds at most CLICK_MAX_LINKS links and CLICK_MAX_VISITORS distinct visitors; a click
+  // beyond either is dropped and counted.
+  CLICK_FLUSH_MS: z.coerce.number().int().positive().max(60_000).default(1_000),
+  CLICK_MAX_LINKS: z.coerce.number().int().positive().max(1_000_000).default(10_000),
+  CLICK_MAX_VISITORS: z.coerce.number().int().positive().max(10_000_000).default(100_000),
   CLICK_SEND_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   // Redirects skip express's router (src/http/fast-path.ts); false serves them through express.
   REDIRECT_FAST_PATH: z

@@ -139,8 +139,9 @@ test('milestones and their deterministic request ids', () => {
 });
 
 test('visitor fields are bounded: hashed visitor, referrer host, browser family', () => {
-  assert.match(visitorIdOf(KEY, '10.0.0.1', 'ua'), /^[0-9a-f]{32}$/);
-  assert.notEqual(visitorIdOf(KEY, '10.0.0.1', 'ua'), visitorIdOf(KEY, '10.0.0.2', 'ua'));
+  assert.match(visitorIdOf(KEY, '10.0.0.1\nua'), /^[0-9a-f]{16}$/);
+  assert.notEqual(visitorIdOf(KEY, '10.0.0.1\nua'), visitorIdOf(KEY, '10.0.0.2\nua'));
+  assert.notEqual(visitorIdOf(KEY, '10.0.0.1\nua'), visitorIdOf('another-key', '10.0.0.1\nua'));
   assert.equal(referrerHost('https://News.Example/a?b'), 'news.example');
   assert.equal(referrerHost(null), '(direct)');
   assert.equal(referrerHost('::junk'), '(invalid)');

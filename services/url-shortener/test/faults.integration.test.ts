@@ -1,7 +1,9 @@
 // Faults at the dependency, through Toxiproxy: with Redis cut, redirects are served from Postgres
 // (and from L1 for hot codes); with Postgres cut, cached codes still redirect and an uncached one
-// is a 503 problem, not a hang or a crash; with Kafka cut, redirects are unaffected, clicks beyond the bounded
-// buffer are dropped and counted, and clicks flow again once Kafka is back.
+// is a 503 problem, not a hang or a crash; with Kafka cut, redirects are unaffected, the click
+// window goes on counting but a click that would add a visitor beyond its bound
+// (CLICK_MAX_VISITORS) is dropped and counted, and every click not dropped arrives once Kafka is
+// back.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
@@ -61,8 +63,9 @@ test('Kafka cut: redirects unaffected, drops counted, clicks flow again after re
   beds.push(bed);
   const { proxy, socketFactory } = await createKafkaFaultProxy('urlsh-kafka');
   proxies.push(proxy);
+  const maxVisitors = 5;
   const svc = await bed.start(
-    { CLICK_BUFFER_MAX: '5', CLICK_SEND_TIMEOUT_MS: '500' },
+    { CLICK_MAX_VISITORS: String(maxVisitors), CLICK_SEND_TIMEOUT_MS: '500' },
     { kafkaSocketFactory: socketFactory },
   );
   const token = await bed.token();
@@ -70,34 +73,55 @@ test('Kafka cut: redirects unaffected, drops counted, clicks flow again after re
     .body.code as string;
   const totalClicks = async () =>
     (await call(svc.url, 'GET', `/v1/urls/${code}/stats`, { token })).body.totalClicks as number;
+  const dropped = () => svc.metric('url_clicks_dropped_total');
+  // A visitor is an address and a user agent: one client, a new user agent, a new visitor.
+  const redirect = (userAgent = 'fault-test') =>
+    call(svc.url, 'GET', `/${code}`, { headers: { 'user-agent': userAgent } });
 
-  assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302);
-  await waitUntil(async () => (await totalClicks()) === 1, { timeoutMs: 60_000, intervalMs: 200 });
+  assert.equal((await redirect()).status, 302);
+  await waitUntil(async () => (await totalClicks()) === 1, {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    message: 'the first click was counted',
+  });
 
+  // Repeated clicks of one visitor would only be counted; each of these is a new visitor, so the
+  // window fills up to its bound and the rest are dropped.
   await proxy.cut();
   const during = 30;
-  for (let i = 0; i < during; i += 1) assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302);
-  await waitUntil(async () => (await svc.metric('url_clicks_dropped_total')) > 0, {
+  for (let i = 0; i < during; i += 1) assert.equal((await redirect(`fault-test-visitor-${i}`)).status, 302);
+  await waitUntil(async () => (await dropped()) > 0, {
     timeoutMs: 30_000,
-    message: 'clicks beyond the buffer were dropped and counted',
+    message: 'clicks beyond the bound were dropped and counted',
   });
+  // Kept: the open window's visitors, plus those of a window sealed as the cut began (held
+  // unacknowledged, no new one sealed meanwhile): each at most the bound.
+  const droppedDuring = await dropped();
+  assert.ok(
+    droppedDuring >= during - 2 * maxVisitors && droppedDuring <= during - maxVisitors,
+    `${droppedDuring} of ${during} clicks dropped`,
+  );
   await proxy.restore();
+  await waitUntil(async () => (await svc.metric('url_click_buffer_size')) === 0, {
+    timeoutMs: 90_000,
+    intervalMs: 250,
+    message: 'the held clicks were sent after the restore',
+  });
 
+  // The window is sealed again: these count normally.
   const afterRestore = 3;
-  for (let i = 0; i < afterRestore; i += 1)
-    assert.equal((await call(svc.url, 'GET', `/${code}`)).status, 302);
+  for (let i = 0; i < afterRestore; i += 1) assert.equal((await redirect()).status, 302);
   // Every click that was not dropped arrives exactly once (resent batches are deduplicated).
-  let expected = 0;
-  await waitUntil(
-    async () => {
-      expected = 1 + during + afterRestore - (await svc.metric('url_clicks_dropped_total'));
-      return (await totalClicks()) === expected;
-    },
-    { timeoutMs: 90_000, intervalMs: 250, message: 'clicks flowed again after the restore' },
-  ).catch(async (error) => {
+  const expected = 1 + during + afterRestore - droppedDuring;
+  await waitUntil(async () => (await totalClicks()) === expected, {
+    timeoutMs: 90_000,
+    intervalMs: 250,
+    message: 'clicks flowed again after the restore',
+  }).catch(async (error) => {
     const state = {
       totalClicks: await totalClicks(),
       expected,
+      dropped: await dropped(),
       published: await svc.metric('url_clicks_published_total'),
       sendFailures: await svc.metric('url_click_send_failures_total'),
       buffered: await svc.metric('url_click_buffer_size'),
@@ -105,7 +129,7 @@ test('Kafka cut: redirects unaffected, drops counted, clicks flow again after re
     };
     throw new Error(`${(error as Error).message}: ${JSON.stringify(state)}`);
   });
-  assert.ok(expected > 1 + afterRestore - 1);
+  assert.equal(await dropped(), droppedDuring);
 });
 
 test('Postgres cut: cached codes still redirect, an uncached one is a 503 problem', async () => {

@@ -1,113 +1,127 @@
-// One url.clicked (v2) message from the front of the click buffer: up to `maxClicks` clicks, and
-// never more than MAX_BATCH_BYTES encoded, so a batch of maximal user agents and referrers still
-// fits Kafka's default 1 MB message (it is cut short and the rest goes in the next batch).
+// A click window (domain/click-window.ts) as url.clicked v3 messages, built when the window is
+// sent, off the redirect's path. Each message holds at most 1,000 rollups, 20,000 visitor ids and
+// ~900 KB, so it fits Kafka's default 1 MB message; a link whose visitors do not fit in one
+// message continues in the next as a rollup of visitors only (clicks: 0).
 //
-// This runs at send time, off the redirect's path, but it is still the service's CPU per click, so
-// it does per click only what a click needs: its keyed visitor hash (memoised within the batch:
-// the same visitor clicking twice is hashed once), its date (the previous click's string reused
-// within one millisecond) and its traceparent; the contract check, the batch id and the JSON
-// encoding are paid once per batch.
+// This is where the per-visitor work happens, once per distinct visitor of each link in the
+// window: the keyed hash. Contract validation and the JSON encoding are paid per message.
 import { randomUUID } from 'node:crypto';
-import { type ContractMessage, toKafkaMessage, urlClicked } from '@lab/events';
+import {
+  type ContractMessage,
+  MAX_ROLLUPS_PER_BATCH,
+  MAX_VISITORS_PER_BATCH,
+  type PayloadOf,
+  toKafkaMessage,
+  USER_AGENT_FAMILIES,
+  urlClicked,
+} from '@lab/events';
 import { formatTraceparent } from '@lab/outbox';
-import type { SpanContext } from '@opentelemetry/api';
 import { visitorIdOf } from '../domain/click-fields.ts';
+import { type ClickWindow, isoDay, type Rollup } from '../domain/click-window.ts';
 
 /** Largest encoded batch: under Kafka's default message.max.bytes (1,048,588) with room to spare. */
 export const MAX_BATCH_BYTES = 900_000;
 
-export type RawClick = {
-  code: string;
-  at: number;
-  address: string;
-  userAgent: string | null;
-  referrer: string | null;
-  /** The redirect's span context, captured by record(): the trace the click continues. */
-  spanContext?: SpanContext;
-};
-
 /** A batch ready to send; its message (and so its batch id) is reused when the send is retried. */
 export type ClickBatch = { message: ContractMessage; clicks: number };
 
-type Click = {
-  code: string;
-  clickedAt: string;
-  visitorId: string;
-  referrer: string | null;
-  userAgent: string | null;
-  traceparent: string | null;
-};
+type RollupPayload = PayloadOf<typeof urlClicked>['rollups'][number];
 
-// What every click costs in the JSON besides its code, user agent and referrer: the field names,
-// a date, a visitor hash, a traceparent and the comma between clicks (the two texts counted apart).
-const CLICK_FRAME_BYTES =
-  JSON.stringify({
-    code: '',
-    clickedAt: new Date(0).toISOString(),
-    visitorId: '0'.repeat(32),
-    referrer: null,
-    userAgent: null,
-    traceparent: `00-${'0'.repeat(32)}-${'0'.repeat(16)}-00`,
-  }).length +
-  1 -
-  2 * 'null'.length;
-// The envelope ({"batchId":...,"clicks":[]}), the headers and Kafka's record framing, generously.
+// A visitor id in the JSON: 16 hex characters, two quotes and a comma.
+const VISITOR_BYTES = 19;
+// The envelope ({"batchId":...,"rollups":[]}), the headers and Kafka's record framing, generously.
 const ENVELOPE_BYTES = 1_024;
-// Printable ASCII without `"` and `\`: JSON writes such a string as it is, one byte a character.
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** The bytes `text` takes in the JSON value (exact; the common plain-ASCII case without encoding). */
-function jsonBytes(text: string | null): number {
-  if (text === null) return 4;
-  return PLAIN.test(text) ? text.length + 2 : Buffer.byteLength(JSON.stringify(text));
-}
-
-/** The clicks the batch takes from the front of `buffer`: at most `maxClicks` and MAX_BATCH_BYTES. */
-export function clicksThatFit(buffer: readonly RawClick[], maxClicks: number, maxBytes = MAX_BATCH_BYTES) {
-  let bytes = ENVELOPE_BYTES;
-  const limit = Math.min(maxClicks, buffer.length);
-  for (let i = 0; i < limit; i += 1) {
-    const click = buffer[i] as RawClick;
-    bytes += CLICK_FRAME_BYTES + click.code.length + jsonBytes(click.userAgent) + jsonBytes(click.referrer);
-    if (bytes > maxBytes) return Math.max(i, 1); // one click always fits: its fields are bounded
-  }
-  return limit;
-}
-
-/**
- * The url.clicked message for `clicks` (all of them: callers cut with clicksThatFit). Validated
- * against the contract once for the batch; throws EventContractError if a click breaks it.
- */
-export function clickBatch(clicks: readonly RawClick[], visitorKey: string): ClickBatch {
-  const visitors = new Map<string, string>();
-  let lastAt = Number.NaN;
-  let lastDate = '';
-  const payload: Click[] = new Array(clicks.length);
-  for (let i = 0; i < clicks.length; i += 1) {
-    const click = clicks[i] as RawClick;
-    const userAgent = click.userAgent ?? '';
-    const visitorKeyOf = `${click.address}\n${userAgent}`;
-    let visitorId = visitors.get(visitorKeyOf);
-    if (visitorId === undefined) {
-      visitorId = visitorIdOf(visitorKey, click.address, userAgent);
-      visitors.set(visitorKeyOf, visitorId);
-    }
-    if (click.at !== lastAt) {
-      lastAt = click.at;
-      lastDate = new Date(click.at).toISOString();
-    }
-    payload[i] = {
-      code: click.code,
-      clickedAt: lastDate,
-      visitorId,
-      referrer: click.referrer,
-      userAgent: click.userAgent,
-      traceparent: click.spanContext ? formatTraceparent(click.spanContext) : null,
-    };
-  }
-  const batchId = randomUUID();
+/** The rollup without its visitors, as the contract writes it. */
+function rollupHead(rollup: Rollup): RollupPayload {
   return {
-    message: toKafkaMessage(urlClicked, { batchId, clicks: payload }, { eventId: batchId }),
-    clicks: clicks.length,
+    code: rollup.code,
+    day: isoDay(rollup.day),
+    clicks: rollup.clicks,
+    referrers: [...rollup.referrers].map(([host, clicks]) => ({ host, clicks })),
+    agents: rollup.agents.flatMap((clicks, i) =>
+      clicks > 0
+        ? [{ family: USER_AGENT_FAMILIES[i] as RollupPayload['agents'][number]['family'], clicks }]
+        : [],
+    ),
+    visitors: [],
+    traced: rollup.traced.map(({ ordinal, spanContext }) => ({
+      ordinal,
+      traceparent: formatTraceparent(spanContext),
+    })),
   };
+}
+
+/** Fills messages up to the bounds, in order; splits a rollup's visitors when they do not fit. */
+class BatchPacker {
+  readonly batches: ClickBatch[] = [];
+  private rollups: RollupPayload[] = [];
+  private visitors = 0;
+  private bytes = ENVELOPE_BYTES;
+  private clicks = 0;
+  private readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  add(head: RollupPayload, visitorIds: readonly string[]): void {
+    let part = head;
+    let from = 0;
+    for (;;) {
+      // Byte length equals string length: every field is ASCII (codes, hosts in punycode, hex).
+      const fixed = JSON.stringify(part).length + 1;
+      const roomInBytes = Math.floor((this.maxBytes - this.bytes - fixed) / VISITOR_BYTES);
+      const room = Math.min(MAX_VISITORS_PER_BATCH - this.visitors, roomInBytes);
+      const full = this.rollups.length >= MAX_ROLLUPS_PER_BATCH || roomInBytes < 0;
+      if (this.rollups.length > 0 && (full || (room <= 0 && from < visitorIds.length))) {
+        this.close();
+        continue;
+      }
+      const take = visitorIds.slice(from, from + Math.max(room, 0));
+      this.rollups.push({ ...part, visitors: take });
+      this.visitors += take.length;
+      this.bytes += fixed + take.length * VISITOR_BYTES;
+      this.clicks += part.clicks;
+      from += take.length;
+      if (from >= visitorIds.length) return;
+      part = {
+        code: part.code,
+        day: part.day,
+        clicks: 0,
+        referrers: [],
+        agents: [],
+        visitors: [],
+        traced: [],
+      };
+    }
+  }
+
+  close(): void {
+    if (this.rollups.length === 0) return;
+    const batchId = randomUUID();
+    // Validated against the contract here, once per message: throws EventContractError.
+    const message = toKafkaMessage(urlClicked, { batchId, rollups: this.rollups }, { eventId: batchId });
+    this.batches.push({ message, clicks: this.clicks });
+    this.rollups = [];
+    this.visitors = 0;
+    this.bytes = ENVELOPE_BYTES;
+    this.clicks = 0;
+  }
+}
+
+/** The window's url.clicked messages, with each visitor hashed under `visitorKey`. */
+export function clickBatches(
+  window: ClickWindow,
+  visitorKey: string,
+  maxBytes = MAX_BATCH_BYTES,
+): ClickBatch[] {
+  const packer = new BatchPacker(maxBytes);
+  // A visitor is hashed once per link it clicked. Remembering ids across links cost as much as
+  // hashing again (a map as large as the window's visitors), so there is no such memo.
+  const idOf = (visitor: string) => visitorIdOf(visitorKey, visitor);
+  for (const rollup of window.rollups.values())
+    packer.add(rollupHead(rollup), Array.from(rollup.visitors, idOf));
+  packer.close();
+  return packer.batches;
 }

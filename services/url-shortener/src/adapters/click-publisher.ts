@@ -1,38 +1,37 @@
-// url.clicked, best-effort: a redirect puts its click in an in-memory buffer and returns; a timer
-// sends the buffer to Kafka in batches. The redirect never waits on Kafka, so a slow or absent
-// broker costs redirects nothing. The price is durability: clicks buffered when the process dies
-// are lost, and while Kafka is unreachable the buffer holds at most `maxBuffered` clicks — the
-// newest beyond that are dropped and counted (url_clicks_dropped_total). Analytics tolerate a gap;
-// a redirect that hangs on Kafka would be an outage. Link creation is the opposite case: a link
-// must never exist without its url.created event, so it goes through the transactional outbox.
+// url.clicked, best-effort: a redirect adds its click to an in-memory window of per-link sums
+// (domain/click-window.ts) and returns; a timer sends the window to Kafka. The redirect never waits
+// on Kafka, so a slow or absent broker costs redirects nothing. The price is durability: clicks
+// counted when the process dies are lost, and while Kafka is unreachable the window goes on
+// counting but holds at most `maxLinks` links and `maxVisitors` visitors — a click beyond those is
+// dropped and counted (url_clicks_dropped_total). Analytics tolerate a gap; a redirect that hangs on
+// Kafka would be an outage. Link creation is the opposite case: a link must never exist without its
+// url.created event, so it goes through the transactional outbox.
 //
-// A batch is one Kafka message (url.clicked v2): a record per click cost the process ~10 µs of
-// KafkaJS encoding per click. A batch is built from the front of the buffer when it is first sent
-// (click-batch.ts: at most `batchSize` clicks and ~900 KB) and kept, message and batch id, until
-// Kafka acknowledges it: a batch whose send timed out but did land is sent again with the same id
-// (its `event-id`), and the aggregator's dedupe counts it once.
+// The window is sent as url.clicked v3 rollups, not a record per click: v2's per-click record
+// (a keyed hash, a date, a traceparent, JSON, contract validation, KafkaJS's CRC) cost the process
+// more CPU than the redirect (README, "What a redirect costs"). A window is turned into messages
+// when it is sent (click-batch.ts), and those are kept, message and batch id, until Kafka
+// acknowledges them: a batch whose send timed out but did land is sent again with the same id (its
+// `event-id`), and the aggregator's dedupe counts it once. Until then no new window is sealed: the
+// open one absorbs the clicks, which is what keeps memory flat through an outage.
 //
-// Each click carries the `traceparent` of the redirect that produced it, so the aggregator
-// announces a milestone in the trace of the redirect that crossed it. The hot path only keeps a
-// reference to the active span context (no span, no string); the traceparent is formatted when
-// the batch is built, and the send stays untraced (no producer spans).
+// A click served in a trace keeps the redirect's span context (the hot path keeps a reference, no
+// string); the traceparent is formatted when the window is sent, and the send stays untraced.
 import { counter, gauge, type Registry } from '@lab/service-kit';
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Counter, Gauge } from 'prom-client';
-import { type ClickBatch, clickBatch, clicksThatFit, type RawClick } from './click-batch.ts';
+import { ClickWindow, clickClassifier, type RawClick, type WindowLimits } from '../domain/click-window.ts';
+import { type ClickBatch, clickBatches } from './click-batch.ts';
 import { untraced } from './untraced.ts';
 
-export type { RawClick } from './click-batch.ts';
+export type { RawClick } from '../domain/click-window.ts';
 
-export type ClickPublisherOptions = {
+export type ClickPublisherOptions = WindowLimits & {
   kafka: Kafka;
   topic: string;
   visitorKey: string;
   flushMs: number;
-  /** Most clicks in one message (url.clicked allows 1,000). */
-  batchSize: number;
-  maxBuffered: number;
   sendTimeoutMs: number;
   registry: Registry;
   onError?: (error: unknown) => void;
@@ -42,11 +41,11 @@ export type ClickPublisher = {
   /** O(1), never throws, never waits: the redirect's whole cost of analytics. */
   record(click: RawClick): void;
   start(): Promise<void>;
-  /** Sends what is buffered (bounded by the send timeout), then disconnects. */
+  /** Sends what is held (bounded by the send timeout), then disconnects. */
   stop(): Promise<void>;
   /** Sends now (tests); resolves when the send in flight ends. */
   flush(): Promise<void>;
-  /** Clicks not yet acknowledged by Kafka (buffered, or in the batch being sent). */
+  /** Clicks not yet acknowledged by Kafka (in the open window, or in batches being sent). */
   readonly buffered: number;
 };
 
@@ -70,7 +69,7 @@ function clickMetrics(registry: Registry, state: { dropped: () => number; buffer
   let reportedDrops = 0;
   const droppedTotal: Counter = counter(registry, {
     name: 'url_clicks_dropped_total',
-    help: 'Clicks dropped because the buffer was full (Kafka unreachable or too slow).',
+    help: 'Clicks dropped: the click window held its most links or visitors (Kafka unreachable or too slow).',
     labelNames: [],
     collect: () => {
       const dropped = state.dropped();
@@ -80,7 +79,7 @@ function clickMetrics(registry: Registry, state: { dropped: () => number; buffer
   });
   const bufferSize: Gauge = gauge(registry, {
     name: 'url_click_buffer_size',
-    help: 'Clicks waiting to be sent to Kafka.',
+    help: 'Clicks counted but not yet acknowledged by Kafka.',
     labelNames: [],
     collect: () => {
       bufferSize.set(state.buffered());
@@ -94,18 +93,19 @@ function clickMetrics(registry: Registry, state: { dropped: () => number; buffer
     }),
     failures: counter(registry, {
       name: 'url_click_send_failures_total',
-      help: 'Click batches whose send failed or timed out (the clicks are kept for the next try).',
+      help: 'Click batches whose send failed or timed out (the batch is kept for the next try).',
       labelNames: [],
     }),
   };
 }
 
 export function createClickPublisher(options: ClickPublisherOptions): ClickPublisher {
-  const { flushMs, batchSize, maxBuffered } = options;
-  let buffer: RawClick[] = [];
-  // The batch being sent, or whose send failed: resent as it is before anything newer.
-  let unacknowledged: ClickBatch | undefined;
-  const buffered = () => buffer.length + (unacknowledged?.clicks ?? 0);
+  const classify = clickClassifier();
+  const limits = { maxLinks: options.maxLinks, maxVisitors: options.maxVisitors };
+  let open = new ClickWindow(limits, classify);
+  // Batches of a sealed window not yet acknowledged, oldest first: resent as they are.
+  let unacknowledged: ClickBatch[] = [];
+  const buffered = () => open.clicks + unacknowledged.reduce((sum, batch) => sum + batch.clicks, 0);
   // A plain number on the hot path; prom-client reads it at scrape time.
   let dropped = 0;
   const metrics = clickMetrics(options.registry, { dropped: () => dropped, buffered });
@@ -113,18 +113,18 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
   let timer: NodeJS.Timeout | undefined;
   let sending: Promise<void> | undefined;
 
-  /** The next batch to send, or undefined when it cannot be built (its clicks dropped, reported). */
-  const nextBatch = (): ClickBatch | undefined => {
-    const clicks = buffer.slice(0, clicksThatFit(buffer, batchSize));
-    buffer = buffer.slice(clicks.length);
+  /** The open window as batches, a new window opened; its clicks dropped if it cannot be encoded. */
+  const seal = (): ClickBatch[] => {
+    const window = open;
+    open = new ClickWindow(limits, classify);
     try {
-      return clickBatch(clicks, options.visitorKey);
+      return clickBatches(window, options.visitorKey);
     } catch (error) {
-      // A click that breaks the contract (EventContractError) will not become valid by waiting,
+      // A rollup that breaks the contract (EventContractError) will not become valid by waiting,
       // and keeping it would hold back every later click; nor may a timer's flush reject.
-      dropped += clicks.length;
+      dropped += window.clicks;
       options.onError?.(error);
-      return undefined;
+      return [];
     }
   };
 
@@ -142,25 +142,23 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
     );
 
   const drain = async () => {
-    while (unacknowledged || buffer.length > 0) {
-      unacknowledged ??= nextBatch();
-      const batch = unacknowledged;
-      if (!batch) continue;
+    for (;;) {
+      if (unacknowledged.length === 0) {
+        if (open.rollups.size === 0) return;
+        unacknowledged = seal();
+        continue;
+      }
+      const batch = unacknowledged[0] as ClickBatch;
       try {
         await send(batch);
       } catch (error) {
+        // Kept: the batch may still land (KafkaJS finishes its own retry) and is resent with the
+        // same id; meanwhile the open window goes on counting within its bounds.
         metrics.failures.inc();
         options.onError?.(error);
-        // Drop from the tail: the newest clicks were never sent, whereas the batch that timed
-        // out may still land (KafkaJS finishes its own retry) and is resent with the same id.
-        const excess = Math.min(buffered() - maxBuffered, buffer.length);
-        if (excess > 0) {
-          dropped += excess;
-          buffer.length -= excess;
-        }
         return;
       }
-      unacknowledged = undefined;
+      unacknowledged.shift();
       metrics.published.inc(batch.clicks);
     }
   };
@@ -174,17 +172,13 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
 
   return {
     record(click) {
-      if (buffer.length + (unacknowledged?.clicks ?? 0) >= maxBuffered) {
-        dropped += 1;
-        return;
-      }
       const spanContext = trace.getSpanContext(context.active());
       if (spanContext && isSpanContextValid(spanContext)) click.spanContext = spanContext;
-      buffer.push(click);
+      if (!open.add(click)) dropped += 1;
     },
     async start() {
       await producer.connect();
-      timer = setInterval(() => void flush(), flushMs);
+      timer = setInterval(() => void flush(), options.flushMs);
       timer.unref();
     },
     async stop() {

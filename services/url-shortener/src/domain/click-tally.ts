@@ -1,19 +1,20 @@
-// A url.clicked batch summed in memory before anything is written: one row per (code, day), per
+// A url.clicked batch summed per table before anything is written: one row per (code, day), per
 // (code, referrer host) and per (code, agent family), so the aggregator writes each table with one
-// set-based statement however many clicks the batch holds. Rows come sorted by code (then by the
-// second key) so every writer touches rows in the same order. Per code it also keeps each click's
-// traceparent in batch order: the click at position `milestone - before` is the one that crossed
-// a milestone, and its announcement continues that redirect's trace.
+// set-based statement however many rollups the batch holds (several rollups of one code arrive
+// when a window spanned midnight or a link's visitors were split). Rows come sorted by code (then
+// by the second key) so every writer touches rows in the same order. Per code it also keeps the
+// traced clicks by their position among the code's clicks in the batch: the click at position
+// `milestone - before` is the one that crossed a milestone, and if it was traced, its announcement
+// continues that redirect's trace.
 import type { PayloadOf, urlClicked } from '@lab/events';
-import { referrerHost, userAgentFamily } from './click-fields.ts';
 
-export type BatchClick = PayloadOf<typeof urlClicked>['clicks'][number];
+export type BatchRollup = PayloadOf<typeof urlClicked>['rollups'][number];
 
 export type CodeTally = {
   code: string;
   clicks: number;
-  /** The traceparent of each of the code's clicks, in batch order. */
-  traceparents: (string | null)[];
+  /** Traceparents of the code's traced clicks, by position among its clicks in the batch (1-based). */
+  traced: ReadonlyMap<number, string>;
   /** Distinct visitor ids. */
   visitors: string[];
 };
@@ -27,54 +28,57 @@ export type ClickTally = {
   agents: CountRow[];
 };
 
+const byCode = (a: { code: string }, b: { code: string }) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 const byCodeThenKey = (a: CountRow, b: CountRow) =>
-  a.code < b.code ? -1 : a.code > b.code ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  byCode(a, b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/** Counts per (code, key) as sorted rows. */
-function countRows(counts: Map<string, Map<string, number>>): CountRow[] {
-  const rows: CountRow[] = [];
-  for (const [code, keys] of counts) for (const [key, clicks] of keys) rows.push({ code, key, clicks });
-  return rows.sort(byCodeThenKey);
-}
+/** Sums per (code, key), returned as sorted rows. */
+class RowCounts {
+  private readonly counts = new Map<string, Map<string, number>>();
 
-function increment(counts: Map<string, Map<string, number>>, code: string, key: string): void {
-  let keys = counts.get(code);
-  if (!keys) {
-    keys = new Map();
-    counts.set(code, keys);
-  }
-  keys.set(key, (keys.get(key) ?? 0) + 1);
-}
-
-export function tallyClicks(clicks: readonly BatchClick[]): ClickTally {
-  const codes = new Map<string, { traceparents: (string | null)[]; visitors: Set<string> }>();
-  const daily = new Map<string, Map<string, number>>();
-  const referrers = new Map<string, Map<string, number>>();
-  const agents = new Map<string, Map<string, number>>();
-  for (const click of clicks) {
-    let code = codes.get(click.code);
-    if (!code) {
-      code = { traceparents: [], visitors: new Set() };
-      codes.set(click.code, code);
+  add(code: string, key: string, clicks: number): void {
+    let keys = this.counts.get(code);
+    if (!keys) {
+      keys = new Map();
+      this.counts.set(code, keys);
     }
-    code.traceparents.push(click.traceparent);
-    code.visitors.add(click.visitorId);
-    increment(daily, click.code, click.clickedAt.slice(0, 10));
-    increment(referrers, click.code, referrerHost(click.referrer));
-    increment(agents, click.code, userAgentFamily(click.userAgent));
+    keys.set(key, (keys.get(key) ?? 0) + clicks);
+  }
+
+  rows(): CountRow[] {
+    const rows: CountRow[] = [];
+    for (const [code, keys] of this.counts)
+      for (const [key, clicks] of keys) rows.push({ code, key, clicks });
+    return rows.sort(byCodeThenKey);
+  }
+}
+
+export function tallyRollups(rollups: readonly BatchRollup[]): ClickTally {
+  const codes = new Map<string, { clicks: number; traced: Map<number, string>; visitors: Set<string> }>();
+  const daily = new RowCounts();
+  const referrers = new RowCounts();
+  const agents = new RowCounts();
+  for (const rollup of rollups) {
+    let code = codes.get(rollup.code);
+    if (!code) {
+      code = { clicks: 0, traced: new Map(), visitors: new Set() };
+      codes.set(rollup.code, code);
+    }
+    // A rollup's ordinals count its own clicks; the code's earlier rollups in the batch come first.
+    for (const { ordinal, traceparent } of rollup.traced) code.traced.set(code.clicks + ordinal, traceparent);
+    code.clicks += rollup.clicks;
+    for (const visitor of rollup.visitors) code.visitors.add(visitor);
+    if (rollup.clicks > 0) daily.add(rollup.code, rollup.day, rollup.clicks);
+    for (const { host, clicks } of rollup.referrers) referrers.add(rollup.code, host, clicks);
+    for (const { family, clicks } of rollup.agents) agents.add(rollup.code, family, clicks);
   }
   return {
     codes: [...codes]
-      .map(([code, { traceparents, visitors }]) => ({
-        code,
-        clicks: traceparents.length,
-        traceparents,
-        visitors: [...visitors],
-      }))
-      .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
-    daily: countRows(daily),
-    referrers: countRows(referrers),
-    agents: countRows(agents),
+      .map(([code, { clicks, traced, visitors }]) => ({ code, clicks, traced, visitors: [...visitors] }))
+      .sort(byCode),
+    daily: daily.rows(),
+    referrers: referrers.rows(),
+    agents: agents.rows(),
   };
 }
 

@@ -1,11 +1,12 @@
-// The click aggregator: consumes url.clicked batches with @lab/outbox's idempotent consumer, so a
-// batch's counts commit in the same transaction as its event id (the batch id) and a redelivered
-// batch changes nothing. A batch is summed in memory (domain/click-tally.ts) and written with one
-// statement per table (adapters/click-stats-repository.ts): a few round trips per batch instead of
-// six per click. Visitors go to a Redis HyperLogLog per code (idempotent by nature), one PFADD
-// per code, pipelined. When a code's total crosses a milestone, the owner's notification.requested
-// is enqueued in that same transaction, once per milestone (link_milestones' primary key), with a
-// request id derived from code + milestone, in the trace of the redirect whose click crossed it.
+// The click aggregator: consumes url.clicked batches (per-link rollups from each redirecting
+// process) with @lab/outbox's idempotent consumer, so a batch's counts commit in the same
+// transaction as its event id (the batch id) and a redelivered batch changes nothing. A batch is
+// summed per table in memory (domain/click-tally.ts) and written with one statement per table
+// (adapters/click-stats-repository.ts): a few round trips per batch. Visitors go to a Redis
+// HyperLogLog per code (idempotent by nature), one PFADD per code, pipelined. When a code's total
+// crosses a milestone, the owner's notification.requested is enqueued in that same transaction,
+// once per milestone (link_milestones' primary key), with a request id derived from code +
+// milestone, in the trace of the redirect whose click crossed it when that redirect was traced.
 import {
   decodeEvent,
   isEventContractError,
@@ -32,7 +33,7 @@ import {
   claimMilestones,
 } from '../adapters/click-stats-repository.ts';
 import type { UniqueVisitors } from '../adapters/unique-visitors.ts';
-import { type ClickTally, tallyClicks, tallyOf } from '../domain/click-tally.ts';
+import { type ClickTally, tallyOf, tallyRollups } from '../domain/click-tally.ts';
 import { milestoneRequestId, milestonesCrossed } from '../domain/milestones.ts';
 import type { Topics } from '../topics.ts';
 
@@ -91,11 +92,12 @@ export function clickAggregatorWorker(deps: AggregatorDeps): Worker {
       milestonesCrossed(link.before, link.after).map((milestone) => ({ code: link.code, milestone })),
     );
     const byCode = new Map(links.map((link) => [link.code, link]));
-    const traces = new Map(tally.codes.map((code) => [code.code, code.traceparents]));
+    const traces = new Map(tally.codes.map((code) => [code.code, code.traced]));
     for (const { code, milestone } of await claimMilestones(tx, crossed)) {
       const link = byCode.get(code) as CountedLink;
-      // The (milestone - before)-th click of this code in the batch is the one that crossed it.
-      const traceparent = traces.get(code)?.[milestone - link.before - 1] ?? null;
+      // The (milestone - before)-th click of this code in the batch is the one that crossed it;
+      // if it was not traced, the announcement starts a trace of its own.
+      const traceparent = traces.get(code)?.get(milestone - link.before) ?? null;
       // The redirect's context, not the batch's: the outbox row stores its traceparent, so the
       // notification (and the email it becomes) continues the redirect's trace. Passed as headers
       // too, so the row carries it even in a process without a context manager.
@@ -107,7 +109,7 @@ export function clickAggregatorWorker(deps: AggregatorDeps): Worker {
   const handle = async (event: ConsumedEvent, tx: pg.PoolClient) => {
     // A payload that breaks the contract throws EventContractError: retried, then dead-lettered.
     const batch = decodeEvent(urlClicked, event);
-    const all = tallyClicks(batch.clicks);
+    const all = tallyRollups(batch.rollups);
     const links = await addTotals(tx, all);
     // Codes this database never had are not counted.
     const tally = tallyOf(all, new Set(links.map((link) => link.code)));
@@ -125,7 +127,7 @@ export function clickAggregatorWorker(deps: AggregatorDeps): Worker {
         topic: deps.topics.clicked,
         groupId: deps.topics.aggregatorGroup,
         handler: handle,
-        // One transaction per batch (a batch already carries up to 1,000 clicks). Two batches in
+        // One transaction per batch (a batch already carries up to 1,000 links' rollups). Two batches in
         // one transaction would lock their codes in two sorted runs, not one, and two consumers
         // could then deadlock on codes they share.
         messagesPerTransaction: 1,
