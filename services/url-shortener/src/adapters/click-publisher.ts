@@ -41,9 +41,9 @@ export type ClickPublisher = {
   /** O(1), never throws, never waits: the redirect's whole cost of analytics. */
   record(click: RawClick): void;
   start(): Promise<void>;
-  /** Sends what is held (bounded by the send timeout), then disconnects. */
+  /** Sends what is held (each send bounded by the send timeout), then disconnects. */
   stop(): Promise<void>;
-  /** Sends now (tests); resolves when the send in flight ends. */
+  /** Sends unacknowledged batches, or else seals and sends the open window; resolves when done. */
   flush(): Promise<void>;
   /** Clicks not yet acknowledged by Kafka (in the open window, or in batches being sent). */
   readonly buffered: number;
@@ -141,13 +141,12 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
       options.sendTimeoutMs,
     );
 
+  // One window per flush: the clicks that arrive while its batches are being sent wait for the
+  // next tick. Sealing again as soon as a send returned would send windows of a few milliseconds,
+  // whose rollups hold a click or two each: the per-link costs would be per click again.
   const drain = async () => {
-    for (;;) {
-      if (unacknowledged.length === 0) {
-        if (open.rollups.size === 0) return;
-        unacknowledged = seal();
-        continue;
-      }
+    if (unacknowledged.length === 0 && open.rollups.size > 0) unacknowledged = seal();
+    while (unacknowledged.length > 0) {
       const batch = unacknowledged[0] as ClickBatch;
       try {
         await send(batch);
@@ -183,6 +182,8 @@ export function createClickPublisher(options: ClickPublisherOptions): ClickPubli
     },
     async stop() {
       clearInterval(timer);
+      // Twice: batches left from a failed send go first, then the open window.
+      await flush().catch(() => {});
       await flush().catch(() => {});
       await producer.disconnect();
     },
