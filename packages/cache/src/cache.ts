@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { createCircuitBreaker } from '@lab/resilience';
 import { createEngine } from './engine.ts';
-import { NOT_FOUND, type NotFound } from './entry.ts';
+import { NOT_FOUND, NOT_IN_MEMORY, type NotFound, type NotInMemory } from './entry.ts';
 import { CacheClosedError, CacheOptionsError } from './errors.ts';
 import type { Flight } from './flight.ts';
 import { createInvalidationBus, encodeInvalidation, type Invalidation } from './invalidation-bus.ts';
@@ -103,6 +103,17 @@ export function createCache(options: CacheOptions): Cache {
         loader,
         options,
       ) as Promise<T | undefined>;
+    },
+    getFromMemory<T>(key: string, loader: Loader<T>, options?: WriteOptions): T | undefined | NotInMemory {
+      checkOpen();
+      if (typeof loader !== 'function') throw new CacheOptionsError('the loader must be a function');
+      checkWrite(options);
+      if (options?.namespace !== undefined) return NOT_IN_MEMORY;
+      const valueKey = keyOf(key, undefined) as string;
+      return engine.fromMemory(valueKey, key, loader as Loader<unknown>, options) as
+        | T
+        | undefined
+        | NotInMemory;
     },
     async getOrLoadMany<T>(
       keys: readonly string[],

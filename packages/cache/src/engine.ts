@@ -1,9 +1,9 @@
 // The read path and the load path of one cache, on resolved value keys (createCache resolves
 // namespaces and owns invalidation). L1 lookup with XFetch, single flight, L2 read, the Redis
 // lock with a bounded wait, the loader, and the fenced write back; a Redis failure only skips a layer.
-import { answerOf, type Entry, graceUntil, isNewerFresh } from './entry.ts';
+import { answerOf, type Entry, graceUntil, isNewerFresh, NOT_IN_MEMORY } from './entry.ts';
 import { armHardTimeout, type Flight, offerStale, startFlight } from './flight.ts';
-import { createL1Lookup } from './l1-lookup.ts';
+import { createL1Lookup, type L1Lookup } from './l1-lookup.ts';
 import type { L1Store } from './l1-store.ts';
 import { createAttempt, FAILED } from './l2-attempt.ts';
 import type { Fence, L2Store } from './l2-store.ts';
@@ -101,25 +101,45 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     return load(loadParts, flight, { key, userKey, loader, options, token, fence });
   }
 
+  /**
+   * getOrLoad's first step, synchronous: L1's answer (starting an XFetch refresh when one is due),
+   * or undefined when L1 cannot answer. The lookup object is reused: read it before the next call.
+   */
+  function fromL1(
+    key: string,
+    userKey: string,
+    loader: Loader<unknown>,
+    options: WriteOptions | undefined,
+  ): L1Lookup | undefined {
+    if (!lookupL1) return undefined;
+    const found = lookupL1(key);
+    if (found.kind === 'answer' && found.entry && found.refreshEarly) {
+      metrics.earlyRefreshes.value += 1;
+      startLoad(key, userKey, loader, options, found.entry, found.entry);
+    }
+    return found;
+  }
+
+  /** The value when L1 answers (undefined for a remembered "not found"), else NOT_IN_MEMORY. */
+  function fromMemory(
+    key: string,
+    userKey: string,
+    loader: Loader<unknown>,
+    options: WriteOptions | undefined,
+  ): unknown {
+    const found = fromL1(key, userKey, loader, options);
+    return found?.kind === 'answer' && found.entry ? answerOf(found.entry) : NOT_IN_MEMORY;
+  }
+
   async function getOrLoad(
     key: string,
     userKey: string,
     loader: Loader<unknown>,
     options: WriteOptions | undefined,
   ): Promise<unknown> {
-    let known: Entry | undefined;
-    if (lookupL1) {
-      const found = lookupL1(key);
-      if (found.kind === 'answer' && found.entry) {
-        const entry = found.entry;
-        if (found.refreshEarly) {
-          metrics.earlyRefreshes.value += 1;
-          startLoad(key, userKey, loader, options, entry, entry);
-        }
-        return answerOf(entry);
-      }
-      known = found.known;
-    }
+    const found = fromL1(key, userKey, loader, options);
+    if (found?.kind === 'answer' && found.entry) return answerOf(found.entry);
+    const known = found?.known;
     let flight = flights.get(key);
     if (flight) {
       metrics.coalesced.value += 1;
@@ -144,5 +164,5 @@ export function createEngine({ o, metrics, l1, l2, flights }: EngineParts) {
     options: WriteOptions | undefined,
   ) => loadBatch(batchParts, keys, userKeys, loadMany, options);
 
-  return { getOrLoad, getOrLoadMany, get, getMany, storeNewer, attempt, entryFor };
+  return { fromMemory, getOrLoad, getOrLoadMany, get, getMany, storeNewer, attempt, entryFor };
 }

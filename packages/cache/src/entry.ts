@@ -6,6 +6,10 @@
 export const NOT_FOUND: unique symbol = Symbol.for('@lab/cache.not-found');
 export type NotFound = typeof NOT_FOUND;
 
+/** What `getFromMemory` returns when L1 cannot answer: the caller goes on to getOrLoad. */
+export const NOT_IN_MEMORY: unique symbol = Symbol.for('@lab/cache.not-in-memory');
+export type NotInMemory = typeof NOT_IN_MEMORY;
+
 export type Entry = {
   /** The cached value; undefined when notFound. */
   value: unknown;

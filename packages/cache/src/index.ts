@@ -11,7 +11,7 @@ export {
   MAX_BATCH_KEYS,
   type WriteOptions,
 } from './cache.ts';
-export { NOT_FOUND, type NotFound } from './entry.ts';
+export { NOT_FOUND, NOT_IN_MEMORY, type NotFound, type NotInMemory } from './entry.ts';
 export {
   CACHE_ERROR_CODES,
   CacheClosedError,

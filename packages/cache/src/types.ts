@@ -1,6 +1,6 @@
 // The public types of @lab/cache: the Cache surface, loaders and per-call options.
 import type { CircuitBreaker } from '@lab/resilience';
-import type { NotFound } from './entry.ts';
+import type { NotFound, NotInMemory } from './entry.ts';
 import type { BatchLoader } from './load-many.ts';
 
 export type { BatchLoader } from './load-many.ts';
@@ -38,6 +38,14 @@ export type Cache = {
     loadMany: BatchLoader<T>,
     options?: WriteOptions,
   ): Promise<(T | undefined)[]>;
+  /**
+   * getOrLoad's first step alone, answered synchronously: the value when L1 holds it (undefined for
+   * a remembered "not found"), starting an XFetch refresh with `loader` when one is due; otherwise
+   * NOT_IN_MEMORY, and the caller goes on to getOrLoad. For a hot path where getOrLoad's promise
+   * and microtask are a measurable share of the request (the URL shortener's redirect). Plain
+   * keys only: a namespaced key's version may have to come from Redis, so it is NOT_IN_MEMORY.
+   */
+  getFromMemory<T>(key: string, loader: Loader<T>, options?: WriteOptions): T | undefined | NotInMemory;
   /** A fresh cached value or undefined; never loads. */
   get<T>(key: string, options?: KeyOptions): Promise<T | undefined>;
   /** get() for many keys: L1 first, then one MGET for the rest. */

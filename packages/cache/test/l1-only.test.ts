@@ -11,6 +11,7 @@ import {
   createCache,
   isCacheLoadTimeout,
   NOT_FOUND,
+  NOT_IN_MEMORY,
 } from '../src/index.ts';
 
 describe('cache without Redis (L1 only)', () => {
@@ -32,6 +33,37 @@ describe('cache without Redis (L1 only)', () => {
     assert.equal(await metricValue(registry, 'cache_requests_total', { layer: 'l1', result: 'hit' }), 1);
     assert.equal(await metricValue(registry, 'cache_loads_total', { result: 'ok' }), 1);
     await cache.close();
+  });
+
+  it('getFromMemory answers synchronously what L1 holds, NOT_IN_MEMORY otherwise, and refreshes early', async () => {
+    const registry = new Registry();
+    const cache = createCache({ name: 'mem', registry, earlyRefresh: { beta: 1e9 } });
+    let loads = 0;
+    const loader = async () => {
+      loads += 1;
+      await sleep(5); // a measurable load time: XFetch scales its early window by it
+      return { id: loads };
+    };
+    assert.equal(cache.getFromMemory('a', loader), NOT_IN_MEMORY, 'nothing loaded yet');
+    assert.equal(loads, 0, 'getFromMemory never loads on a miss');
+    assert.deepEqual(await cache.getOrLoad('a', loader), { id: 1 });
+    // β this large makes every fresh hit due for an early refresh: the hit is still answered at
+    // once, and the refresh runs in the background with the loader given here.
+    assert.deepEqual(cache.getFromMemory('a', loader), { id: 1 });
+    assert.equal(loads, 2);
+    assert.equal(await metricValue(registry, 'cache_early_refreshes_total', { cache: 'mem' }), 1);
+    assert.equal(await metricValue(registry, 'cache_requests_total', { layer: 'l1', result: 'hit' }), 1);
+
+    await cache.getOrLoad('ghost', () => NOT_FOUND);
+    assert.equal(cache.getFromMemory('ghost', loader), undefined, 'a remembered "not found"');
+    assert.equal(
+      cache.getFromMemory('a', loader, { namespace: 'ns' }),
+      NOT_IN_MEMORY,
+      'namespaced keys wait for getOrLoad',
+    );
+    assert.throws(() => cache.getFromMemory('a', 'nope' as never), CacheOptionsError);
+    await cache.close();
+    assert.throws(() => cache.getFromMemory('a', loader), CacheClosedError);
   });
 
   it('caches "not found" for negativeTtlMs, whichever way the loader says it', async () => {

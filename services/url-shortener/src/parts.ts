@@ -41,6 +41,7 @@ export function buildParts(deps: ServiceDeps<Config>) {
   });
   const redirectDeps = {
     lookup: links.lookup,
+    lookupInMemory: links.lookupInMemory,
     recordClick: clicks.record,
     logger,
     trustProxy: config.TRUST_PROXY,

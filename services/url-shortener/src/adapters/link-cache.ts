@@ -4,7 +4,7 @@
 // LINK_NEGATIVE_TTL_MS); concurrent misses of one code share one load (single-flight in the
 // process, a Redis lock across instances). A target may be served up to 5 minutes stale while
 // Postgres fails (stale-if-error): a redirect to a link that existed beats an error page.
-import { type Cache, createCache, NOT_FOUND } from '@lab/cache';
+import { type Cache, createCache, NOT_FOUND, type NotInMemory } from '@lab/cache';
 import { counter, type Redis, type Registry } from '@lab/service-kit';
 import type pg from 'pg';
 import type { CachedLink } from '../domain/redirect.ts';
@@ -14,6 +14,8 @@ export type LinkCache = {
   cache: Cache;
   /** The link for a redirect: cache first, Postgres on a miss; undefined when there is none. */
   lookup(code: string): Promise<CachedLink | undefined>;
+  /** The link if this process holds it, synchronously (undefined: known not to exist), else NOT_IN_MEMORY. */
+  lookupInMemory(code: string): CachedLink | undefined | NotInMemory;
   /** Drops a cached entry (a remembered "not found") on every instance: after a create. */
   forget(code: string): Promise<void>;
   /** Writes the row's new form everywhere: after a delete, so every instance answers 410. */
@@ -58,6 +60,8 @@ export function createLinkCache(options: LinkCacheOptions): LinkCache {
   return {
     cache,
     lookup: (code) => cache.getOrLoad<CachedLink>(code, load),
+    // The loader goes along for an early refresh (XFetch) of a hot code.
+    lookupInMemory: (code) => cache.getFromMemory<CachedLink>(code, load),
     forget: (code) => cache.delete(code),
     replace: (link) => cache.set(link.code, cachedFormOf(link)),
   };
