@@ -78,14 +78,11 @@ export function createCache(options: CacheOptions): Cache {
       ? version.then((v) => keyspace.namespacedValue(key, namespace, v))
       : keyspace.namespacedValue(key, namespace, version);
   };
-  /** Per-call write options: a bad TTL would otherwise cache an entry that is born expired. */
-  const checkWrite = (options: WriteOptions | undefined) => {
-    if (options === undefined) return;
-    const { ttlMs, tags } = options;
-    if (ttlMs !== undefined && !(ttlMs > 0 && Number.isFinite(ttlMs))) {
-      throw new CacheOptionsError('ttlMs must be a finite number > 0');
-    }
-    if (tags) for (const tag of tags) assertName('tag', tag);
+  /** What getOrLoad and getFromMemory check before anything else. */
+  const checkLoad = (loader: unknown, options: WriteOptions | undefined) => {
+    checkOpen();
+    if (typeof loader !== 'function') throw new CacheOptionsError('the loader must be a function');
+    checkWrite(options);
   };
   const announce = (message: Invalidation) => encodeInvalidation(origin, message);
 
@@ -93,9 +90,7 @@ export function createCache(options: CacheOptions): Cache {
     name: o.name,
     breaker,
     async getOrLoad<T>(key: string, loader: Loader<T>, options?: WriteOptions): Promise<T | undefined> {
-      checkOpen();
-      if (typeof loader !== 'function') throw new CacheOptionsError('the loader must be a function');
-      checkWrite(options);
+      checkLoad(loader, options);
       const valueKey = keyOf(key, options?.namespace);
       return engine.getOrLoad(
         typeof valueKey === 'string' ? valueKey : await valueKey,
@@ -105,15 +100,15 @@ export function createCache(options: CacheOptions): Cache {
       ) as Promise<T | undefined>;
     },
     getFromMemory<T>(key: string, loader: Loader<T>, options?: WriteOptions): T | undefined | NotInMemory {
-      checkOpen();
-      if (typeof loader !== 'function') throw new CacheOptionsError('the loader must be a function');
-      checkWrite(options);
+      checkLoad(loader, options);
       if (options?.namespace !== undefined) return NOT_IN_MEMORY;
-      const valueKey = keyOf(key, undefined) as string;
-      return engine.fromMemory(valueKey, key, loader as Loader<unknown>, options) as
-        | T
-        | undefined
-        | NotInMemory;
+      const found = engine.fromMemory(
+        keyOf(key, undefined) as string,
+        key,
+        loader as Loader<unknown>,
+        options,
+      );
+      return found as T | undefined | NotInMemory;
     },
     async getOrLoadMany<T>(
       keys: readonly string[],
@@ -179,6 +174,16 @@ export function createCache(options: CacheOptions): Cache {
       metrics.detach();
     },
   };
+}
+
+/** Per-call write options: a bad TTL would otherwise cache an entry that is born expired. */
+function checkWrite(options: WriteOptions | undefined): void {
+  if (options === undefined) return;
+  const { ttlMs, tags } = options;
+  if (ttlMs !== undefined && !(ttlMs > 0 && Number.isFinite(ttlMs))) {
+    throw new CacheOptionsError('ttlMs must be a finite number > 0');
+  }
+  if (tags) for (const tag of tags) assertName('tag', tag);
 }
 
 /**
