@@ -78,18 +78,13 @@ export function createCache(options: CacheOptions): Cache {
       ? version.then((v) => keyspace.namespacedValue(key, namespace, v))
       : keyspace.namespacedValue(key, namespace, version);
   };
-  /** What getOrLoad and getFromMemory check before anything else. */
-  const checkLoad = (loader: unknown, options: WriteOptions | undefined) => {
-    checkOpen();
-    if (typeof loader !== 'function') throw new CacheOptionsError('the loader must be a function');
-    checkWrite(options);
-  };
   const announce = (message: Invalidation) => encodeInvalidation(origin, message);
 
   return {
     name: o.name,
     breaker,
     async getOrLoad<T>(key: string, loader: Loader<T>, options?: WriteOptions): Promise<T | undefined> {
+      checkOpen();
       checkLoad(loader, options);
       const valueKey = keyOf(key, options?.namespace);
       return engine.getOrLoad(
@@ -100,6 +95,7 @@ export function createCache(options: CacheOptions): Cache {
       ) as Promise<T | undefined>;
     },
     getFromMemory<T>(key: string, loader: Loader<T>, options?: WriteOptions): T | undefined | NotInMemory {
+      checkOpen();
       checkLoad(loader, options);
       if (options?.namespace !== undefined) return NOT_IN_MEMORY;
       const found = engine.fromMemory(
@@ -174,6 +170,12 @@ export function createCache(options: CacheOptions): Cache {
       metrics.detach();
     },
   };
+}
+
+/** What getOrLoad and getFromMemory check of their arguments. */
+function checkLoad(loader: unknown, options: WriteOptions | undefined): void {
+  if (typeof loader !== 'function') throw new CacheOptionsError('the loader must be a function');
+  checkWrite(options);
 }
 
 /** Per-call write options: a bad TTL would otherwise cache an entry that is born expired. */
