@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeBase62, encodeBase62, spaceOf } from '../src/domain/base62.ts';
-import { referrerHost, userAgentFamily, visitorIdOf } from '../src/domain/click-fields.ts';
+import {
+  fnv1a,
+  referrerHost,
+  userAgentFamily,
+  visitorIdOf,
+  visitorNumber,
+} from '../src/domain/click-fields.ts';
 import {
   hashCodes,
   rangeCodes,
@@ -139,9 +145,19 @@ test('milestones and their deterministic request ids', () => {
 });
 
 test('visitor fields are bounded: hashed visitor, referrer host, browser family', () => {
-  assert.match(visitorIdOf(KEY, '10.0.0.1\nua'), /^[0-9a-f]{16}$/);
-  assert.notEqual(visitorIdOf(KEY, '10.0.0.1\nua'), visitorIdOf(KEY, '10.0.0.2\nua'));
-  assert.notEqual(visitorIdOf(KEY, '10.0.0.1\nua'), visitorIdOf('another-key', '10.0.0.1\nua'));
+  const visitor = (address: string, userAgent: string) => visitorNumber(address, fnv1a(userAgent));
+  assert.equal(visitor('10.0.0.1', 'ua'), visitor('10.0.0.1', 'ua'), 'the same visitor, the same number');
+  assert.notEqual(visitor('10.0.0.1', 'ua'), visitor('10.0.0.2', 'ua'));
+  assert.notEqual(visitor('10.0.0.1', 'ua'), visitor('10.0.0.1', 'ub'));
+  // A small integer (V8 keeps it inside a Set without a heap object), spread over its 30 bits.
+  const numbers = Array.from({ length: 10_000 }, (_, i) => visitor(`10.0.${i >> 8}.${i & 255}`, 'ua'));
+  assert.ok(numbers.every((n) => Number.isInteger(n) && n >= 0 && n < 2 ** 30));
+  assert.ok(new Set(numbers).size >= 9_990, 'collisions are rare');
+  assert.equal(fnv1a(''), 0x811c9dc5);
+  assert.equal(fnv1a('a'), 0xe40c292c, 'FNV-1a 32-bit reference value');
+  assert.match(visitorIdOf(KEY, 42), /^[0-9a-f]{16}$/);
+  assert.notEqual(visitorIdOf(KEY, 42), visitorIdOf(KEY, 43));
+  assert.notEqual(visitorIdOf(KEY, 42), visitorIdOf('another-key', 42), 'the key decides the id');
   assert.equal(referrerHost('https://News.Example/a?b'), 'news.example');
   assert.equal(referrerHost(null), '(direct)');
   assert.equal(referrerHost('::junk'), '(invalid)');

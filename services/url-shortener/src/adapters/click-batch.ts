@@ -119,7 +119,7 @@ export function clickBatches(
   const packer = new BatchPacker(maxBytes);
   // A visitor is hashed once per link it clicked. Remembering ids across links cost as much as
   // hashing again (a map as large as the window's visitors), so there is no such memo.
-  const idOf = (visitor: string) => visitorIdOf(visitorKey, visitor);
+  const idOf = (visitor: number) => visitorIdOf(visitorKey, visitor);
   for (const rollup of window.rollups.values())
     packer.add(rollupHead(rollup), Array.from(rollup.visitors, idOf));
   packer.close();

@@ -10,18 +10,34 @@ export const MAX_TEXT = 512;
 export type UserAgentFamily = (typeof USER_AGENT_FAMILIES)[number];
 
 /**
- * A visitor's id: SHA-256 of the secret key and the visitor, cut to 64 bits (16 hex characters).
- * A keyed hash like HMAC, without HMAC's second pass and per-call object: 0.45 µs a visitor here
- * against HMAC-SHA256's 2.3 µs. The cut leaves no digest for a length-extension to continue, and
- * 64 bits keep collisions among one link's visitors negligible for a HyperLogLog (~0.8 % error).
+ * A visitor's id: SHA-256 of the secret key and the visitor's number (visitorNumber), cut to 64
+ * bits (16 hex characters). A keyed hash like HMAC, without HMAC's second pass and per-call
+ * object: 0.45 µs a visitor here against HMAC-SHA256's 2.3 µs. The cut leaves no digest for a
+ * length-extension to continue. Without the key, the id says nothing about the address.
  */
-export function visitorIdOf(key: string, visitor: string): string {
+export function visitorIdOf(key: string, visitor: number): string {
   return hash('sha256', `${key}\n${visitor}`).slice(0, 16);
 }
 
-/** A short, stable digest of a user agent: what a visitor's identity takes from it. */
-export function userAgentDigest(userAgent: string | null): string {
-  return userAgent ? hash('sha256', userAgent).slice(0, 12) : '-';
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over the string's UTF-16 code units, continuing from `seed`: fast, not keyed. */
+export function fnv1a(text: string, seed = FNV_OFFSET): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
+}
+
+/**
+ * The visitor (address + user agent) as a 30-bit number: what a click window counts distinct
+ * visitors with. A small integer, not a string, so a window of 100,000 visitors holds no string
+ * and no heap number per visitor (a V8 small integer lives in the set itself), which kept the
+ * garbage collector out of the redirect's way. Two visitors may share a number (~1 in 10,000 at
+ * 100,000 visitors a link): they are counted as one, well inside the HyperLogLog's 0.8 % error.
+ */
+export function visitorNumber(address: string, userAgentHash: number): number {
+  return fnv1a(address, userAgentHash) >>> 2;
 }
 
 /** A header value cut to MAX_TEXT characters, or null when absent. */

@@ -1,7 +1,7 @@
 // The clicks one process served since its last send, summed per link and day as they happen
 // (url.clicked v3). A redirect's whole share of analytics is here: a few map updates, no hashing,
 // no encoding, no object per click. The expensive parts are paid once per distinct thing instead
-// of once per click: a user agent is classified and digested once (boundedMemo), a referrer parsed
+// of once per click: a user agent is classified and hashed once (boundedMemo), a referrer parsed
 // once, a visitor hashed once per window when the window is sent (adapters/click-batch.ts).
 //
 // The trade-off against a record per click (v2): the consumer sees sums, not clicks. Per-day
@@ -15,7 +15,7 @@
 // (maxVisitors) beyond the bounds is refused, whole, for the caller to count as dropped.
 import { MAX_REFERRER_HOSTS_PER_ROLLUP, MAX_TRACED_PER_ROLLUP, USER_AGENT_FAMILIES } from '@lab/events';
 import type { SpanContext } from '@opentelemetry/api';
-import { boundedMemo, referrerHost, userAgentDigest, userAgentFamily } from './click-fields.ts';
+import { boundedMemo, fnv1a, referrerHost, userAgentFamily, visitorNumber } from './click-fields.ts';
 
 /** A click as the redirect hands it over. */
 export type RawClick = {
@@ -37,8 +37,8 @@ export type Rollup = {
   referrers: Map<string, number>;
   /** Clicks per family, indexed like USER_AGENT_FAMILIES. */
   agents: number[];
-  /** Distinct visitors as address + user-agent digest; hashed with the secret key when sent. */
-  visitors: Set<string>;
+  /** Distinct visitors as 30-bit numbers (visitorNumber); hashed with the secret key when sent. */
+  visitors: Set<number>;
   traced: { ordinal: number; spanContext: SpanContext }[];
 };
 
@@ -57,7 +57,7 @@ export function clickClassifier() {
   return {
     agent: boundedMemo((userAgent) => ({
       family: USER_AGENT_FAMILIES.indexOf(userAgentFamily(userAgent)),
-      digest: userAgentDigest(userAgent),
+      hash: fnv1a(userAgent ?? ''),
     })),
     host: boundedMemo(referrerHost),
   };
@@ -85,7 +85,7 @@ export class ClickWindow {
     // A window that spans midnight keeps the second day's rollups apart (a rare, longer key).
     const key = day === this.day ? click.code : `${day}/${click.code}`;
     const agent = this.classify.agent(click.userAgent);
-    const visitor = `${click.address}\n${agent.digest}`;
+    const visitor = visitorNumber(click.address, agent.hash);
     let rollup = this.rollups.get(key);
     const newVisitor = rollup === undefined || !rollup.visitors.has(visitor);
     if (rollup === undefined && this.rollups.size >= this.limits.maxLinks) return false;
