@@ -19,6 +19,9 @@ const commaList = z
 /** Variables every service reads. Extend it with `baseConfigSchema.extend({ ... })`. */
 export const baseConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  // The address to listen on; unset = every interface (IPv6 and IPv4). 127.0.0.1 keeps a service
+  // local (the URL shortener's benchmark listens there, as its baselines do).
+  HOST: z.string().min(1).max(253).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SERVICE_NAME: z.string().min(1).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),

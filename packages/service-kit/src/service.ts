@@ -266,7 +266,7 @@ function lifecycle<C extends BaseConfig, Parts>(input: {
         logger,
         options.idempotencyPurgeIntervalMs ?? SERVICE_DEFAULTS.idempotencyPurgeIntervalMs,
       );
-    server = await listen(app, config.PORT);
+    server = await listen(app, config.PORT, config.HOST);
     logger.info({ url: service.url }, `${name} listening`);
   };
 
@@ -304,9 +304,10 @@ function lifecycle<C extends BaseConfig, Parts>(input: {
   return service;
 }
 
-function listen(app: Express, port: number): Promise<Server> {
+function listen(app: Express, port: number, host: string | undefined): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(server)));
+    const done = (error?: Error) => (error ? reject(error) : resolve(server));
+    const server = host === undefined ? app.listen(port, done) : app.listen(port, host, done);
   });
 }
 

@@ -102,6 +102,26 @@ describe('createService', () => {
     assert.equal((await service.stop()).ok, true, 'stop before start still closes cleanly');
   });
 
+  it('listens on every interface by default, on HOST when it is set', async () => {
+    const addressOf = async (env: Record<string, string>) => {
+      const service = await createService({
+        name: 'host-test',
+        config: configFor(env),
+        logger: silentLogger,
+      });
+      await service.start({ handleSignals: false });
+      const listening = service.server?.address() as AddressInfo | undefined;
+      assert.ok(listening);
+      const { address } = listening;
+      assert.equal((await fetch(`${service.url}/health/live`)).status, 200);
+      await service.stop();
+      return address;
+    };
+    assert.equal(await addressOf({ HOST: '127.0.0.1' }), '127.0.0.1');
+    assert.ok(['::', '0.0.0.0'].includes(await addressOf({})), 'the unspecified address');
+    assert.throws(() => configFor({ HOST: 'h'.repeat(254) }), /HOST/);
+  });
+
   it('reports 503 on /health/ready for the whole drain while still serving, then refuses', async () => {
     const service = await createService({
       name: 'drain-test',

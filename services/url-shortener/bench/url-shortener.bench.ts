@@ -13,6 +13,8 @@
 //   redirect-trace-all  REDIRECT_TRACE_RATIO=1, a recorded span for every redirect: what sampling saves
 //   redirect-log-every  REDIRECT_LOG_SAMPLE=1, an access-log line per redirect: what logging costs
 //   redirect-head       HEAD instead of GET on the same instance (no click emitted): what a click costs
+//   redirect-dual-stack listening on :: (every interface, IPv6 and IPv4) instead of 127.0.0.1: what
+//                       the kit's default listen address costs when clients arrive over IPv4
 // Each service instance runs in its own process with the click aggregator off (clicks are still
 // buffered and produced to Kafka on every GET: that is part of a redirect's cost); the aggregator
 // would be its own deployment under such load. The ratio is redirect/bare-express (throughput,
@@ -53,6 +55,7 @@ const ALL_VARIANTS = [
   'redirect-log-every',
   'redirect-head',
   'redirect-trace-all',
+  'redirect-dual-stack',
 ];
 const VARIANTS = process.env.BENCH_VARIANTS
   ? [
@@ -173,6 +176,8 @@ export default defineSuite('url-shortener', async () => {
       KAFKA_TOPIC_PREFIX: topicPrefix,
       JWT_SECRET,
       CLICK_AGGREGATOR: 'false',
+      // Like the baselines: IPv4 loopback, not a dual-stack socket on every interface.
+      HOST: '127.0.0.1',
       SHUTDOWN_DRAIN_MS: '0',
       ...extra,
     });
@@ -203,6 +208,7 @@ export default defineSuite('url-shortener', async () => {
       ['redirect-untraced', {}, false],
       ['redirect-log-every', { REDIRECT_LOG_SAMPLE: '1' }, true],
       ['redirect-trace-all', { REDIRECT_TRACE_RATIO: '1' }, true],
+      ['redirect-dual-stack', { HOST: '::' }, true],
     ] as const) {
       if (!VARIANTS.includes(name)) continue;
       services[name] = await startService(env(extra), logFile, tracing);
