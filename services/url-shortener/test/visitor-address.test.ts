@@ -61,11 +61,20 @@ function randomAddress(random: () => number): string {
   return [first, ...rest].join('.');
 }
 
-function request(socket: string, forwarded: string[]): IncomingMessage {
+// How proxies and clients write the list: with and without spaces, stray spaces, empty entries.
+const SEPARATORS = [', ', ',', ' ,', ' , ', ',,', ', ,'];
+
+function forwardedHeader(hops: string[], random: () => number): string {
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
+  const body = hops.reduce((text, hop, i) => (i === 0 ? hop : `${text}${pick(SEPARATORS)}${hop}`), '');
+  return `${pick(['', ' ', ','])}${body}${pick(['', ' ', ', '])}`;
+}
+
+function request(socket: string, forwarded: string | undefined): IncomingMessage {
   return {
     socket: { remoteAddress: socket },
     connection: { remoteAddress: socket },
-    headers: forwarded.length > 0 ? { 'x-forwarded-for': forwarded.join(', ') } : {},
+    headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded },
   } as unknown as IncomingMessage;
 }
 
@@ -76,7 +85,7 @@ test('the visitor address is proxy-addr’s for generated requests and every tru
     const slow = proxyaddr.compile(list.split(',').map((part) => part.trim()));
     for (let i = 0; i < 5_000; i += 1) {
       const hops = Array.from({ length: Math.floor(random() * 4) }, () => randomAddress(random));
-      const req = request(randomAddress(random), hops);
+      const req = request(randomAddress(random), hops.length > 0 ? forwardedHeader(hops, random) : undefined);
       assert.equal(fast(req), proxyaddr(req, slow), `${list}: ${JSON.stringify(req.headers)}`);
     }
   }
@@ -94,6 +103,21 @@ test('the fast test is built only where it can be exact', () => {
 test('only canonical dotted quads are read as IPv4 here', () => {
   assert.equal(ipv4ToInt('10.1.2.3'), 0x0a010203);
   assert.equal(ipv4ToInt('255.255.255.255'), 0xffffffff);
-  for (const form of ['010.1.2.3', '10.1.2', '10.1.2.3.4', '256.1.1.1', '1.2.3.04', ' 1.2.3.4', '::1'])
+  assert.equal(ipv4ToInt('0.0.0.0'), 0);
+  for (const form of [
+    '010.1.2.3',
+    '10.1.2',
+    '10.1.2.3.4',
+    '256.1.1.1',
+    '1.2.3.04',
+    ' 1.2.3.4',
+    '::1',
+    '1..2.3',
+    '1.2.3.',
+    '.1.2.3',
+    '1.2.3.4 ',
+    '1000.1.1.1',
+    '00.1.2.3',
+  ])
     assert.equal(ipv4ToInt(form), undefined, form);
 });

@@ -29,13 +29,14 @@ export function redirectObserver(registry: Registry, logger: Logger, sampleEvery
     labelNames: ['method', 'route', 'status_code'] as const,
     buckets: DURATION_BUCKETS,
   });
-  const children = new Map<string, ReturnType<typeof duration.labels>>();
-  const child = (method: string, status: number) => {
-    const key = `${method} ${status}`;
-    let found = children.get(key);
+  // Pre-bound children by method, then status (a number key: no string built per request).
+  type Child = ReturnType<typeof duration.labels>;
+  const children = { GET: new Map<number, Child>(), HEAD: new Map<number, Child>() };
+  const child = (method: 'GET' | 'HEAD', status: number) => {
+    let found = children[method].get(status);
     if (!found) {
       found = duration.labels(method, REDIRECT_ROUTE, String(status));
-      children.set(key, found);
+      children[method].set(status, found);
     }
     return found;
   };

@@ -1,5 +1,6 @@
 // The visitor's address for a click: proxy-addr's answer (the same rule express uses for req.ip,
-// from TRUST_PROXY), with a faster test of whether an address is a trusted proxy. proxy-addr parses
+// from TRUST_PROXY), with a faster test of whether an address is a trusted proxy and a walk over
+// X-Forwarded-For that builds no arrays. proxy-addr parses
 // every address with ipaddr.js, which tries IPv6 first; a profile of the redirect under load put
 // that at ~6 µs per click, a fifth of what a click costs the redirecting process. Nearly every
 // address on the path is a plain dotted IPv4 (HAProxy's own, and the client's in X-Forwarded-For),
@@ -18,19 +19,43 @@ const NAMED: Record<string, { v4: string[]; v6: string[] }> = {
   uniquelocal: { v4: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'], v6: ['fc00::/7'] },
 };
 
-const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-// Canonical dotted quad only: no leading zeros (ipaddr.js reads 010 as octal), no short forms.
-const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 const PREFIX = /^(3[0-2]|[12]?\d)$/;
+const DOT = 46;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
 
 type Range = { network: number; mask: number };
 
-/** The address as an unsigned 32-bit integer, or undefined unless it is a canonical dotted quad. */
+/**
+ * The address as an unsigned 32-bit integer, or undefined unless it is a canonical dotted quad: four
+ * decimal octets of 0-255 without leading zeros (ipaddr.js reads 010 as octal) or short forms. One
+ * pass over the characters, no regular expression and no split.
+ */
 export function ipv4ToInt(address: string): number | undefined {
-  if (!IPV4.test(address)) return undefined;
+  if (address.length < 7 || address.length > 15) return undefined;
   let value = 0;
-  for (const part of address.split('.')) value = value * 256 + Number(part);
-  return value >>> 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < address.length; i += 1) {
+    const c = address.charCodeAt(i);
+    if (c === DOT) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots += 1;
+    } else if (c >= DIGIT_0 && c <= DIGIT_9) {
+      if (digits > 0 && octet === 0) return undefined; // a leading zero
+      octet = octet * 10 + (c - DIGIT_0);
+      digits += 1;
+      if (octet > 255) return undefined;
+    } else {
+      return undefined;
+    }
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return (value * 256 + octet) >>> 0;
 }
 
 /** The trusted IPv4 ranges, or undefined when the fast test could differ from proxy-addr's. */
@@ -59,7 +84,7 @@ export function visitorAddress(trustProxy: string): (req: IncomingMessage) => st
   const entries = trustProxy.split(',').map((part) => part.trim());
   const slow = proxyaddr.compile(entries);
   const ranges = trustedIpv4Ranges(entries);
-  if (!ranges) return (req) => proxyaddr(req, slow);
+  if (!ranges) return (req) => proxyaddr(req, slow) ?? '';
   const trust = (address: string, hop: number) => {
     // proxy-addr tests an IPv4-mapped address (how a dual-stack socket reports an IPv4 peer) as
     // the IPv4 address it carries.
@@ -68,5 +93,41 @@ export function visitorAddress(trustProxy: string): (req: IncomingMessage) => st
     for (const { network, mask } of ranges) if ((value & mask) >>> 0 === network) return true;
     return false;
   };
-  return (req) => proxyaddr(req, trust);
+  return (req) => firstUntrusted(req, trust);
+}
+
+const SPACE = 0x20;
+const COMMA = 0x2c;
+
+/**
+ * proxy-addr's answer without its arrays: the socket's address, then X-Forwarded-For from the
+ * nearest hop outwards, read with proxy-addr's own rules for spaces and commas, until an address
+ * that is not trusted (that one is the visitor) or the last one (the furthest hop).
+ */
+function firstUntrusted(req: IncomingMessage, trust: (address: string, hop: number) => boolean): string {
+  let address = (req.socket ?? req.connection)?.remoteAddress ?? '';
+  // Node joins repeated X-Forwarded-For lines with ', ' itself; the array is the type's, not a request's.
+  const forwarded = req.headers['x-forwarded-for'];
+  const header = Array.isArray(forwarded) ? forwarded.join(', ') : (forwarded ?? '');
+  let hop = 0;
+  let start = header.length;
+  let end = header.length;
+  // Backwards, as proxy-addr's parse walks it; i = -1 closes the first entry like a comma would.
+  for (let i = header.length - 1; i >= -1; i -= 1) {
+    const c = i < 0 ? COMMA : header.charCodeAt(i);
+    if (c === SPACE) {
+      if (start === end) start = end = i;
+    } else if (c === COMMA) {
+      if (start !== end) {
+        // `address` has a hop behind it: it is the answer only if it is not a trusted proxy.
+        if (!trust(address, hop)) return address;
+        address = header.substring(start, end);
+        hop += 1;
+      }
+      start = end = i;
+    } else {
+      start = i;
+    }
+  }
+  return address;
 }
