@@ -15,6 +15,7 @@ import {
 import { KAFKA_CLIENT_DEFAULTS, READINESS_DEFAULTS } from '../defaults.ts';
 import type { ReadinessCheck } from '../health/health.ts';
 import type { Logger } from '../logger.ts';
+import { fixKafkajsIdleLoop } from './kafkajs-idle-loop.ts';
 
 export type { Admin, Kafka, Producer };
 
@@ -31,6 +32,7 @@ export type KafkaClientOptions = {
 };
 
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
+  fixKafkajsIdleLoop();
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
