@@ -3,15 +3,13 @@
 // with a request waiting, or a throttle to outlast, still gets its check.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixKafkajsIdleLoop, kafkajsRequestQueue } from '../src/clients/kafkajs-idle-loop.ts';
+import {
+  fixKafkajsIdleLoop,
+  kafkajsRequestQueue,
+  type RequestQueueState,
+} from '../src/clients/kafkajs-idle-loop.ts';
 
-type Queue = {
-  pending: unknown[];
-  throttledUntil: number;
-  throttleCheckTimeoutId: NodeJS.Timeout | null;
-  scheduleCheckPendingRequests(): void;
-  destroy(): void;
-};
+type Queue = RequestQueueState & { destroy(): void };
 
 function queue(): Queue {
   const RequestQueue = kafkajsRequestQueue() as unknown as new (options: object) => Queue;

@@ -10,7 +10,8 @@
 // Applied by createKafkaClient, once per process, to the class every KafkaJS connection uses.
 import { createRequire } from 'node:module';
 
-type RequestQueueState = {
+/** The part of a KafkaJS RequestQueue the fix reads and replaces. */
+export type RequestQueueState = {
   pending: unknown[];
   throttledUntil: number;
   throttleCheckTimeoutId: NodeJS.Timeout | null;
