@@ -148,6 +148,8 @@ export function redirectHandler(deps: RedirectDeps): RawHandler {
     } catch (error) {
       failed(req, res, requestId, error);
     }
+    // Answered (or failed) above. `code === undefined` only narrows the type: a path that is not a
+    // code never reaches lookupInMemory, so its `link` is undefined, not NOT_IN_MEMORY.
     if (link !== NOT_IN_MEMORY || code === undefined) {
       observe(req, res, started, requestId, span);
       return;
