@@ -255,10 +255,7 @@ function lifecycle<C extends BaseConfig, Parts>(input: {
   // Workers first, so a consumer or relay is running before the server takes traffic; then the
   // idempotency purge; then the port. Any failure is turned into a full stop by start().
   const startWorkersAndListen = async (): Promise<void> => {
-    for (const worker of workers) {
-      await worker.start();
-      logger.info({ worker: worker.name }, 'worker started');
-    }
+    await startAllWorkers(workers, logger);
     // Only a service with Postgres holds idempotency records.
     if (deps.pg)
       stopPurge = startIdempotencyPurge(
@@ -331,4 +328,23 @@ function installSignalHandlers(stop: () => Promise<ShutdownOutcome>, logger: Log
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/**
+ * Starts every worker at once and waits for all of them to settle. Workers are independent, and a
+ * Kafka consumer's start is mostly waiting: joining a group that already has members takes up to a
+ * heartbeat interval (3 s) while the other members rejoin. One after another, notifications' seven
+ * consumers took ~20 s to start, and a rolling restart paid that per replica; together they take
+ * one join. Settling all before rethrowing the first failure means the stop that follows a failed
+ * start never races a worker that is still starting.
+ */
+async function startAllWorkers(workers: Worker[], logger: Logger): Promise<void> {
+  const outcomes = await Promise.allSettled(
+    workers.map(async (worker) => {
+      await worker.start();
+      logger.info({ worker: worker.name }, 'worker started');
+    }),
+  );
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -2,6 +2,7 @@
 // topics this service produces) -> the feed's objects (setup.ts) -> routes -> workers (outbox
 // relay, fan-out consumers, live hub, post-cache listener; workers/index.ts) -> start.
 import { topicsProducedBy } from '@lab/events';
+import { outboxMigrations } from '@lab/outbox';
 import { createService, type Logger, type Registry } from '@lab/service-kit';
 import { type Config, configuredTopic, loadServiceConfig, topicsOf } from './config.ts';
 import { mountRoutes, routes } from './http/routes.ts';
@@ -17,7 +18,11 @@ export async function createFeedService(
     name: 'feed',
     config,
     // The relay holds up to four connections and each consumer one; requests get the rest.
-    postgres: { migrationsDir: new URL('../migrations/', import.meta.url), max: 20 },
+    postgres: {
+      libraryMigrations: [outboxMigrations],
+      migrationsDir: new URL('../migrations/', import.meta.url),
+      max: 20,
+    },
     redis: true,
     // ensureTopics (service-kit) creates the topics the feed produces and waits until the broker
     // serves them; the fan-out consumers read two of them, so they need no wait of their own.

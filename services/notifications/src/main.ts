@@ -1,6 +1,7 @@
 // Composition root: config -> clients (service-kit: Postgres + migrations, Redis, Kafka + topics)
 // -> the service's parts (wiring.ts) -> routes -> workers (relay, intake, scheduler, delivery
 // lanes) -> start. `clock` (quiet hours, retry and deferral due times) is injectable for tests.
+import { outboxMigrations } from '@lab/outbox';
 import { createService, type Logger, type Registry } from '@lab/service-kit';
 import { type Config, loadServiceConfig } from './config.ts';
 import { mountRoutes, routes } from './http/routes.ts';
@@ -15,7 +16,11 @@ export async function createNotificationsService(
   const service = await createService({
     name: 'notifications',
     config,
-    postgres: { migrationsDir: new URL('../migrations/', import.meta.url), max: 20 },
+    postgres: {
+      libraryMigrations: [outboxMigrations],
+      migrationsDir: new URL('../migrations/', import.meta.url),
+      max: 20,
+    },
     redis: true,
     // Its own notify.* lanes are created here; notification.requested belongs to its producers
     // (url-shortener, feed) and is only waited for, and only when Kafka intake is on.

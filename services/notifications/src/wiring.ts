@@ -1,7 +1,7 @@
 // The service's parts, built once from the connected clients (service-kit's `setup`): the
 // providers behind breakers, the budgets, the scheduler, the deliver step, and the workers that
 // run them (outbox relay, Kafka intake, scheduler drain, one delivery consumer per lane).
-import { applyOutboxSchema, createOutboxRelay } from '@lab/outbox';
+import { createOutboxRelay } from '@lab/outbox';
 import { createRateLimiter } from '@lab/ratelimit';
 import type { ServiceDeps, TopicSpec, Worker } from '@lab/service-kit';
 import type { Kafka, Producer } from 'kafkajs';
@@ -164,10 +164,7 @@ export function workersOf(deps: ServiceDeps<Config>, parts: Parts): Worker[] {
   return [
     {
       name: 'outbox-relay',
-      start: async () => {
-        await applyOutboxSchema(pool);
-        relay.start();
-      },
+      start: async () => relay.start(),
       stop: () => relay.stop(),
     },
     ...intake,

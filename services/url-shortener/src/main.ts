@@ -1,6 +1,7 @@
 // Composition root: config -> clients (service-kit: Postgres + migrations, Redis, Kafka + the
 // topics this service produces) -> the service's parts (parts.ts) -> routes (+ the redirect fast
 // path) -> workers (outbox relay, click publisher, click aggregator, cache invalidations) -> start.
+import { outboxMigrations } from '@lab/outbox';
 import { createService, type Logger, type Registry } from '@lab/service-kit';
 import type { ISocketFactory } from 'kafkajs';
 import { type Config, loadServiceConfig } from './config.ts';
@@ -19,7 +20,10 @@ export async function createUrlShortenerService(
   return createService({
     name: 'url-shortener',
     config,
-    postgres: { migrationsDir: new URL('../migrations/', import.meta.url) },
+    postgres: {
+      libraryMigrations: [outboxMigrations],
+      migrationsDir: new URL('../migrations/', import.meta.url),
+    },
     redis: true,
     kafka: {
       topics: topicsFor(config.KAFKA_TOPIC_PREFIX).produced.map((topic) => ({ topic })),

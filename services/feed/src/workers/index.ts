@@ -1,6 +1,6 @@
-// The feed's workers, in start order: the post cache's invalidation listener, the live hub, the
-// outbox relay (it also applies the outbox schema before any write can happen), and the fan-out
-// consumers. service-kit starts them before the server listens and stops them in reverse.
+// The feed's workers: the post cache's invalidation listener, the live hub, the outbox relay and
+// the fan-out consumers. service-kit starts them together before the server listens (none needs
+// another started first) and stops them in reverse order.
 import type { ServiceDeps, Worker } from '@lab/service-kit';
 import { type Config, topicsOf } from '../config.ts';
 import type { FeedParts } from '../setup.ts';

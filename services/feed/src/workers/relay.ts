@@ -1,7 +1,7 @@
 // The outbox relay as a service worker: moves committed post and notification events to Kafka.
-// Its start applies the outbox's own (idempotent) schema first; workers start before the server
-// listens, so no write can reach the outbox before its table exists.
-import { applyOutboxSchema, createOutboxRelay } from '@lab/outbox';
+// The outbox's table comes from its migrations, which main.ts hands to createService: they run
+// before any worker starts, so no consumer's write can reach the outbox before the table exists.
+import { createOutboxRelay } from '@lab/outbox';
 import type { Kafka, Logger, Registry, Worker } from '@lab/service-kit';
 import type pg from 'pg';
 
@@ -22,10 +22,7 @@ export function relayWorker(deps: {
   });
   return {
     name: 'outbox-relay',
-    start: async () => {
-      await applyOutboxSchema(deps.pool);
-      relay.start();
-    },
+    start: async () => relay.start(),
     stop: () => relay.stop(),
   };
 }

@@ -1,7 +1,8 @@
 // The outbox relay as a service worker: url.created, url.deleted and the milestones'
 // notification.requested are written to the outbox table with the rows they describe; the relay
-// (one leader across instances) publishes them to Kafka. See @lab/outbox's README.
-import { applyOutboxSchema, createOutboxRelay, type OutboxRelay } from '@lab/outbox';
+// (one leader across instances) publishes them to Kafka. See @lab/outbox's README. The outbox's
+// table comes from its migrations, which main.ts hands to createService with the service's own.
+import { createOutboxRelay, type OutboxRelay } from '@lab/outbox';
 import type { Logger, Registry, Worker } from '@lab/service-kit';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
@@ -16,8 +17,6 @@ export function outboxRelayWorker(deps: {
   return {
     name: 'outbox-relay',
     async start() {
-      // Idempotent and serialized by an advisory lock: every instance may run it at start-up.
-      await applyOutboxSchema(deps.pool);
       relay = createOutboxRelay({
         pool: deps.pool,
         kafka: deps.kafka,
