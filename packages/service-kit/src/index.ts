@@ -51,6 +51,7 @@ export {
   type TopicWaitOptions,
   waitForTopics,
 } from './clients/kafka.ts';
+export { fixKafkajsIdleLoop } from './clients/kafkajs-idle-loop.ts';
 export {
   createPgPool,
   inTransaction,

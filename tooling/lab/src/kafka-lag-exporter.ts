@@ -4,11 +4,15 @@
 // directly, not through the lab-kafka fault proxy, so lag stays visible while Kafka is cut.
 //   node tooling/lab/src/kafka-lag-exporter.ts <brokers> <port> <service>...
 import { createServer } from 'node:http';
+import { fixKafkajsIdleLoop } from '@lab/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import { Gauge, Registry } from 'prom-client';
 import { LAG_METRIC, labGroupFilter, readLag } from './kafka-lag.ts';
 
 export async function startLagExporter(options: { brokers: string[]; port: number; services: string[] }) {
+  // A process of its own that lives as long as the lab: without the fix its idle admin connection
+  // polls an empty queue every millisecond (see service-kit's kafkajs-idle-loop.ts).
+  fixKafkajsIdleLoop();
   const admin = new Kafka({
     clientId: 'lab-kafka-lag',
     brokers: options.brokers,
