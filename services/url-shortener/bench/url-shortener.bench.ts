@@ -19,6 +19,9 @@
 // buffered and produced to Kafka on every GET: that is part of a redirect's cost); the aggregator
 // would be its own deployment under such load. The ratio is redirect/bare-express (throughput,
 // per round, higher is better).
+// All servers start once and stay up for the whole run; while one is measured, every other one is
+// paused (SIGSTOP, @lab/bench withOthersPaused), so each variant has the machine to itself and its
+// load generator, not ten idle neighbours waking up for their timers and heartbeats.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,7 @@ import {
   ratioOf,
   resultRow,
   summarize,
+  withOthersPaused,
 } from '@lab/bench';
 import { createTestDatabase, createTestRedis, freePort, testDependencies, uniqueName } from '@lab/testkit';
 import autocannon from 'autocannon';
@@ -242,9 +246,14 @@ export default defineSuite('url-shortener', async () => {
           const base2 = name === 'redirect-head' ? (services.redirect?.base ?? '') : base;
           const method = name === 'redirect-head' ? 'HEAD' : 'GET';
           const server = name === 'redirect-head' ? services.redirect : services[name];
-          const cpuBefore = processCpuSeconds(server?.child.pid);
-          const result = await load(base2, name === 'cold' ? coldPath : warmPath, method);
-          const cpuAfter = processCpuSeconds(server?.child.pid);
+          const others = children.flatMap((child) =>
+            child !== server?.child && child.pid !== undefined ? [child.pid] : [],
+          );
+          const { result, cpuBefore, cpuAfter } = await withOthersPaused(others, async () => ({
+            cpuBefore: processCpuSeconds(server?.child.pid),
+            result: await load(base2, name === 'cold' ? coldPath : warmPath, method),
+            cpuAfter: processCpuSeconds(server?.child.pid),
+          }));
           p99.get(name)?.push(result.p99);
           if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0)
             cpuPerRequest.get(name)?.push(((cpuAfter - cpuBefore) * 1e6) / result.requests);

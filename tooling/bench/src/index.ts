@@ -2,6 +2,7 @@
 export { type AlternateOptions, alternate, opsPerSecond, type Variant } from './alternate.ts';
 export { type HttpLoadOptions, type HttpLoadResult, runHttpLoad } from './http-load.ts';
 export { processCpuSeconds } from './process-cpu.ts';
+export { pauseProcesses, resumeProcesses, withOthersPaused } from './process-pause.ts';
 export {
   type RatioRow,
   type ResultRow,
