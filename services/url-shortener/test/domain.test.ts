@@ -7,7 +7,7 @@ import {
   fnv1a,
   referrerHost,
   userAgentFamily,
-  visitorIdOf,
+  visitorIds,
   visitorNumber,
 } from '../src/domain/click-fields.ts';
 import {
@@ -155,9 +155,16 @@ test('visitor fields are bounded: hashed visitor, referrer host, browser family'
   assert.ok(new Set(numbers).size >= 9_990, 'collisions are rare');
   assert.equal(fnv1a(''), 0x811c9dc5);
   assert.equal(fnv1a('a'), 0xe40c292c, 'FNV-1a 32-bit reference value');
-  assert.match(visitorIdOf(KEY, 42), /^[0-9a-f]{16}$/);
-  assert.notEqual(visitorIdOf(KEY, 42), visitorIdOf(KEY, 43));
-  assert.notEqual(visitorIdOf(KEY, 42), visitorIdOf('another-key', 42), 'the key decides the id');
+  const [id42, id43, again42] = visitorIds(KEY, [42, 43, 42]);
+  assert.match(id42 ?? '', /^[0-9a-f]{16}$/);
+  assert.notEqual(id42, id43);
+  assert.equal(again42, id42, 'a visitor has one id, wherever it is in the window');
+  assert.equal(visitorIds(KEY, [7, 42])[1], id42, 'and whatever else the window holds');
+  assert.notEqual(visitorIds('another-key', [42])[0], id42, 'the key decides the id');
+  // A keyed permutation: distinct visitors never share an id (here 100,000 of them).
+  const many = Array.from({ length: 100_000 }, (_, i) => i * 10_007);
+  assert.equal(new Set(visitorIds(KEY, many)).size, many.length);
+  assert.deepEqual(visitorIds(KEY, []), []);
   assert.equal(referrerHost('https://News.Example/a?b'), 'news.example');
   assert.equal(referrerHost(null), '(direct)');
   assert.equal(referrerHost('::junk'), '(invalid)');

@@ -4,7 +4,8 @@
 // message continues in the next as a rollup of visitors only (clicks: 0).
 //
 // This is where the per-visitor work happens, once per distinct visitor of each link in the
-// window: the keyed hash. Contract validation and the JSON encoding are paid per message.
+// window: the keyed id, for all of the window's visitors in one cipher call. Contract validation
+// and the JSON encoding are paid per message.
 import { randomUUID } from 'node:crypto';
 import {
   type ContractMessage,
@@ -16,7 +17,7 @@ import {
   urlClicked,
 } from '@lab/events';
 import { formatTraceparent } from '@lab/outbox';
-import { visitorIdOf } from '../domain/click-fields.ts';
+import { visitorIds } from '../domain/click-fields.ts';
 import { type ClickWindow, isoDay, type Rollup } from '../domain/click-window.ts';
 
 /** Largest encoded batch: under Kafka's default message.max.bytes (1,048,588) with room to spare. */
@@ -110,18 +111,25 @@ class BatchPacker {
   }
 }
 
-/** The window's url.clicked messages, with each visitor hashed under `visitorKey`. */
+/** The window's url.clicked messages, with each visitor's id keyed by `visitorKey`. */
 export function clickBatches(
   window: ClickWindow,
   visitorKey: string,
   maxBytes = MAX_BATCH_BYTES,
 ): ClickBatch[] {
   const packer = new BatchPacker(maxBytes);
-  // A visitor is hashed once per link it clicked. Remembering ids across links cost as much as
-  // hashing again (a map as large as the window's visitors), so there is no such memo.
-  const idOf = (visitor: number) => visitorIdOf(visitorKey, visitor);
-  for (const rollup of window.rollups.values())
-    packer.add(rollupHead(rollup), Array.from(rollup.visitors, idOf));
+  const rollups = [...window.rollups.values()];
+  // A visitor of several links is in several rollups and gets its id once per rollup: cheaper
+  // than a map from visitor to id as large as the window's visitors.
+  const ids = visitorIds(
+    visitorKey,
+    rollups.flatMap((rollup) => [...rollup.visitors]),
+  );
+  let from = 0;
+  for (const rollup of rollups) {
+    packer.add(rollupHead(rollup), ids.slice(from, from + rollup.visitors.size));
+    from += rollup.visitors.size;
+  }
   packer.close();
   return packer.batches;
 }

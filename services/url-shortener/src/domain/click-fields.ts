@@ -2,21 +2,40 @@
 // the visitor becomes a keyed hash (unique-visitor counts need "same visitor", not who), the
 // referrer its host, and the user agent one of a few families. The bounded forms also bound the
 // analytics tables: a bot sending random referrers or user agents cannot create rows per request.
-import { hash } from 'node:crypto';
+import { createCipheriv, hash } from 'node:crypto';
 import type { USER_AGENT_FAMILIES } from '@lab/events';
 
 export const MAX_TEXT = 512;
 
 export type UserAgentFamily = (typeof USER_AGENT_FAMILIES)[number];
 
+/** Bytes in an AES block: one visitor each. */
+const BLOCK = 16;
+
 /**
- * A visitor's id: SHA-256 of the secret key and the visitor's number (visitorNumber), cut to 64
- * bits (16 hex characters). A keyed hash like HMAC, without HMAC's second pass and per-call
- * object: 0.45 µs a visitor here against HMAC-SHA256's 2.3 µs. The cut leaves no digest for a
- * length-extension to continue. Without the key, the id says nothing about the address.
+ * The ids of `visitors` (visitorNumber values) under the secret `key`, in order. Each number is
+ * one AES-128 block (the number in its first four bytes, zeros after) encrypted under the first
+ * 16 bytes of SHA-256(key); the id is the first 8 bytes of the result, in hex (16 characters).
+ *
+ * AES is a keyed permutation: without the key an id says nothing about the number, nor about the
+ * address and user agent behind it, and every process holding the key gives a visitor the same id
+ * (the unique-visitor counts across instances and days rely on that). A window's visitors all go
+ * through one cipher call: 0.13-0.16 µs a visitor in a microbenchmark of 18,000, where one
+ * SHA-256 call per visitor (the previous id) took 0.8-1.1 µs in the same run. The mode is ECB
+ * because each visitor is a block of its own, not part of a message; ECB's known weakness, equal
+ * blocks giving equal output, is what an id needs.
  */
-export function visitorIdOf(key: string, visitor: number): string {
-  return hash('sha256', `${key}\n${visitor}`).slice(0, 16);
+export function visitorIds(key: string, visitors: readonly number[]): string[] {
+  const blocks = Buffer.alloc(visitors.length * BLOCK);
+  visitors.forEach((visitor, i) => {
+    blocks.writeUInt32BE(visitor, i * BLOCK);
+  });
+  const aesKey = hash('sha256', key, 'buffer').subarray(0, 16);
+  const cipher = createCipheriv('aes-128-ecb', aesKey, null).setAutoPadding(false);
+  const encrypted = Buffer.concat([cipher.update(blocks), cipher.final()]);
+  // One small string per id: slices of one long hex string were cheaper to make, but each kept
+  // the whole string alive and made the contract check and the JSON encoding slower than this.
+  return visitors.map((_, i) => encrypted.toString('hex', i * BLOCK, i * BLOCK + 8));
 }
 
 const FNV_OFFSET = 0x811c9dc5;
