@@ -111,6 +111,10 @@ test('an unknown code is 404; an expired link is 410', async () => {
   assert.equal(unknown.status, 404);
   assert.equal(unknown.headers.get('content-type'), 'application/problem+json');
   assert.equal(unknown.body.code, 'LINK_NOT_FOUND');
+  // The caller's request id comes back on a problem as on a redirect, and matches the body's.
+  const traced = await call(svc.url, 'GET', '/Nope123', { headers: { 'x-request-id': 'caller-id-42' } });
+  assert.equal(traced.headers.get('x-request-id'), 'caller-id-42');
+  assert.equal(traced.body.requestId, 'caller-id-42');
 
   const created = await create({
     url: 'https://example.com/soon',

@@ -76,12 +76,21 @@ export function redirectHandler(deps: RedirectDeps): RawHandler {
       sendProblem(res, req, requestId, 410, deleted ? 'LINK_DELETED' : 'LINK_EXPIRED', detail);
       return;
     }
-    res.statusCode = decision.status;
-    res.setHeader('Location', decision.location);
-    // 301 is cached by browsers anyway; bound it so a changed mind is not permanent. 302 is not
-    // cached by default, which is what keeps every click visible.
-    res.setHeader('Cache-Control', decision.status === 301 ? 'public, max-age=86400' : 'private, no-cache');
-    res.setHeader('Content-Length', '0');
+    // All headers in one writeHead with a flat array: node writes them straight into the head,
+    // where four setHeader calls each validate, lower-case and store a header first (1.3 µs
+    // more a redirect, measured; README, "What a redirect costs").
+    res.writeHead(decision.status, [
+      'X-Request-Id',
+      requestId,
+      'Location',
+      decision.location,
+      // 301 is cached by browsers anyway; bound it so a changed mind is not permanent. 302 is not
+      // cached by default, which is what keeps every click visible.
+      'Cache-Control',
+      decision.status === 301 ? 'public, max-age=86400' : 'private, no-cache',
+      'Content-Length',
+      '0',
+    ]);
     res.end();
     if (req.method === 'GET' && code !== undefined) {
       deps.recordClick({
@@ -132,8 +141,8 @@ export function redirectHandler(deps: RedirectDeps): RawHandler {
 
   return (req, res) => {
     const started = process.hrtime.bigint();
+    // Every answer carries X-Request-Id: the redirect's writeHead and sendProblem set it.
     const requestId = resolveRequestId(req.headers['x-request-id']);
-    res.setHeader('X-Request-Id', requestId);
     const span = deps.trace(req);
     const code = codeOfPath(req.url);
     let link: CachedLink | undefined | NotInMemory;
@@ -174,8 +183,13 @@ function sendProblem(
     instance: (req.url ?? '').split('?')[0],
     requestId,
   });
-  res.statusCode = status;
-  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.writeHead(status, [
+    'X-Request-Id',
+    requestId,
+    'Content-Type',
+    PROBLEM_CONTENT_TYPE,
+    'Content-Length',
+    String(Buffer.byteLength(body)),
+  ]);
   res.end(req.method === 'HEAD' ? undefined : body);
 }
