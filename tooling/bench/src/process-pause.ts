@@ -45,10 +45,13 @@ export async function resumeProcesses(pids: readonly number[]): Promise<void> {
   for (const pid of pids) await waitForState(pid, (state) => state !== 'T', 'continue');
 }
 
-/** Runs `measure` with `others` paused, and resumes them whatever it does. */
+/**
+ * Runs `measure` with `others` paused, and resumes them whatever happens, also when pausing one of
+ * them fails: a server left stopped would ignore the SIGTERM the suite ends with and hang it.
+ */
 export async function withOthersPaused<T>(others: readonly number[], measure: () => Promise<T>): Promise<T> {
-  await pauseProcesses(others);
   try {
+    await pauseProcesses(others);
     return await measure();
   } finally {
     await resumeProcesses(others);

@@ -43,6 +43,17 @@ describe('withOthersPaused', () => {
     await usesCpu(pid);
   });
 
+  it('resumes the ones it paused when another cannot be paused', async () => {
+    const pid = spinner();
+    const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    await once(gone, 'exit');
+    await assert.rejects(
+      withOthersPaused([pid, gone.pid ?? -1], async () => 'measured'),
+      /ESRCH/,
+    );
+    await usesCpu(pid);
+  });
+
   it('resumes the others when the measurement throws', async () => {
     const pid = spinner();
     await assert.rejects(
