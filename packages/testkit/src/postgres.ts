@@ -2,6 +2,10 @@
 import pg from 'pg';
 import { testDependencies } from './dependencies.ts';
 import { uniqueName } from './unique-name.ts';
+import { waitUntil } from './wait-until.ts';
+
+/** How long drop() waits for the database's connections to close before it forces them. */
+const DROP_WAIT_MS = 1_000;
 
 export type TestDatabase = {
   name: string;
@@ -27,10 +31,23 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
     pool,
     async drop() {
       await pool.end();
-      // FORCE ends connections a test left open (a killed child process, say).
-      await withAdminClient(databaseUrl, (admin) =>
-        admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-      );
+      await withAdminClient(databaseUrl, async (admin) => {
+        // pg's Pool#end() resolves before its clients' sockets have closed, for this pool and for
+        // any a test ended just before. FORCE would terminate a connection that is already
+        // closing, and the FATAL it sends reaches a client with no error listener left: an
+        // uncaught exception after the test ended, which fails the file. So wait, bounded, for
+        // the connections to go; FORCE then ends only what a test left open (a killed child).
+        const connections = async () =>
+          Number(
+            (await admin.query('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name]))
+              .rows[0].n,
+          );
+        await waitUntil(async () => (await connections()) === 0, {
+          timeoutMs: DROP_WAIT_MS,
+          intervalMs: 10,
+        }).catch(() => {});
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      });
     },
   };
 }

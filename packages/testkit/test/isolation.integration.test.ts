@@ -10,6 +10,7 @@ import {
   hostPortOf,
   testDependencies,
   throughProxy,
+  waitUntil,
 } from '../src/index.ts';
 
 describe('testkit isolation', () => {
@@ -30,6 +31,28 @@ describe('testkit isolation', () => {
     const admin = new pg.Client({ connectionString: databaseUrl });
     await admin.connect();
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [a.name]);
+    await admin.end();
+    assert.equal(rowCount, 0);
+  });
+
+  it('drop() lets connections that are closing close, and forces one a test left open', async () => {
+    const db = await createTestDatabase('iso');
+    // A pool the test ended just before the drop: its sockets may still be closing.
+    const ended = new pg.Pool({ connectionString: db.url, max: 2 });
+    await Promise.all([ended.query('SELECT 1'), ended.query('SELECT 1')]);
+    await ended.end();
+    // A client the test never ended: only FORCE removes it, and it learns so by an error.
+    const leftOpen = new pg.Client({ connectionString: db.url });
+    const errors: Error[] = [];
+    leftOpen.on('error', (error) => errors.push(error));
+    await leftOpen.connect();
+    await db.drop();
+    await waitUntil(() => errors.length > 0, { message: 'the left-open client hears it was ended' });
+    assert.match(errors[0]?.message ?? '', /terminat/);
+    const { databaseUrl } = await testDependencies();
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [db.name]);
     await admin.end();
     assert.equal(rowCount, 0);
   });
